@@ -1,0 +1,125 @@
+package dev.socketserver.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.SocketAddress;
+import java.net.SocketOption;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One stream connection: the request of a stream server, and what stream clients return.
+ * Python's {@code StreamRequestHandler} with its {@code rfile}, {@code wfile} and
+ * {@code request} in one object.
+ *
+ * <p>Reading: {@link #input()} is buffered (the server's read buffer size, Python's
+ * {@code rbufsize}) and blocks at most {@link #readTimeout()}; {@link #readLine(int)} reads one
+ * bounded line. Writing: {@link #output()} is buffered (the write buffer size, Python's
+ * {@code wbufsize}; 0 makes every write go straight to the socket) and every write is a full
+ * write. Buffered output is flushed when the buffer fills, on {@code flush()}, before the
+ * connection's thread blocks waiting for input (so a request/response exchange never stalls on
+ * an unflushed reply), and on close.
+ *
+ * <p>Thread-safety: a connection is confined to the thread that handles it. Reading and writing
+ * may happen on two different threads (one reader, one writer), but two threads must not read,
+ * or write, at once. {@link #close()} from the owning thread flushes first.
+ *
+ * <p>Who closes it: the server closes the connection after the handler returns or throws; a
+ * client closes what it connected, best with try-with-resources. A second {@code close()} does
+ * nothing.
+ */
+public interface Connection extends AutoCloseable {
+
+  /**
+   * Returns the buffered input stream of this connection; the same object on every call.
+   * {@code read} returns -1 at end of stream, throws {@link java.net.SocketTimeoutException}
+   * when nothing arrives within {@link #readTimeout()} (the connection stays usable), and
+   * {@link java.io.InterruptedIOException} if the thread is interrupted while waiting.
+   */
+  InputStream input();
+
+  /**
+   * Returns the buffered output stream of this connection; the same object on every call. Its
+   * {@code close()} closes the connection. A write that cannot complete within
+   * {@link #writeTimeout()} throws {@link java.net.SocketTimeoutException}; what was not written
+   * is lost and the connection should be closed.
+   */
+  OutputStream output();
+
+  /**
+   * Reads one line of at most {@code maxBytes} bytes, decoded as UTF-8 (malformed bytes become
+   * U+FFFD), without its terminator.
+   *
+   * <p>A line ends at LF; a CR just before the LF is dropped too, so both LF and CRLF are
+   * accepted and a lone CR stays part of the line. At end of stream the unterminated rest is
+   * returned as the last line, and then {@code null}. Never buffers more than
+   * {@code maxBytes + 1} bytes of a line.
+   *
+   * @return the line, or {@code null} at end of stream
+   * @throws FrameTooLongException if the line is longer than {@code maxBytes} bytes; the bytes
+   *     of that line read so far are lost, so the connection should be closed
+   * @throws IllegalArgumentException if {@code maxBytes < 0}
+   */
+  @Nullable String readLine(int maxBytes) throws IOException;
+
+  /** Returns the address of the peer: the client for a server's connection. */
+  SocketAddress remoteAddress();
+
+  /** Returns this side's address. */
+  SocketAddress localAddress();
+
+  /** Returns how long a read waits for data before it fails; {@link Duration#ZERO} for ever. */
+  Duration readTimeout();
+
+  /**
+   * Sets how long a read waits for data ({@link Duration#ZERO}: for ever); Python's
+   * {@code settimeout}. Takes effect from the next read.
+   *
+   * @throws IllegalArgumentException if {@code timeout} is negative
+   */
+  void readTimeout(Duration timeout);
+
+  /** Returns how long a write waits for the peer to take data; {@link Duration#ZERO} for ever. */
+  Duration writeTimeout();
+
+  /**
+   * Sets how long a write waits for the peer to take data ({@link Duration#ZERO}: for ever).
+   *
+   * @throws IllegalArgumentException if {@code timeout} is negative
+   */
+  void writeTimeout(Duration timeout);
+
+  /**
+   * Returns the value of a socket option; Python's {@code getsockopt}.
+   *
+   * @throws UnsupportedOperationException if the socket does not support the option
+   */
+  <T> T option(SocketOption<T> name) throws IOException;
+
+  /**
+   * Sets a socket option, for example {@code StandardSocketOptions.TCP_NODELAY}; Python's
+   * {@code setsockopt}.
+   *
+   * @throws UnsupportedOperationException if the socket does not support the option
+   * @throws IllegalArgumentException if the value is not valid for the option
+   */
+  <T> void option(SocketOption<T> name, T value) throws IOException;
+
+  /**
+   * Flushes the output, then shuts the sending side down: the peer reads end of stream, while
+   * this side can still read. A half-close.
+   */
+  void shutdownOutput() throws IOException;
+
+  /** Returns whether the connection is still open. */
+  boolean isOpen();
+
+  /**
+   * Flushes the output and closes the connection. A second call does nothing.
+   *
+   * @throws IOException if the final flush failed; the connection is closed all the same
+   */
+  @Override
+  void close() throws IOException;
+}

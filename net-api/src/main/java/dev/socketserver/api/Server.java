@@ -1,0 +1,134 @@
+package dev.socketserver.api;
+
+import java.net.SocketAddress;
+import java.time.Duration;
+
+/**
+ * A bound, listening server: Python's {@code BaseServer} with a JDK-style lifecycle.
+ *
+ * <p>A transport's builder binds and listens in {@code build()}, so {@link #localAddress()} is
+ * valid at once (port 0 already resolved) and clients may connect before serving starts: the
+ * kernel queues them. The server then moves through these states, and never back:
+ * <pre>
+ * NEW --serveForever()/start()/handleRequest()--> RUNNING --shutdown()--> SHUTTING_DOWN
+ *     --last request done--> TERMINATED
+ * </pre>
+ * {@link #shutdown()} from {@code NEW} goes straight to {@code SHUTTING_DOWN}. A server cannot be
+ * restarted: build a new one.
+ *
+ * <p>Who closes what: the server owns its listening socket and every request it accepted. It
+ * closes each request after its handler, and the listening socket as soon as it stops accepting;
+ * {@link #close()} releases everything. Thread-safe: every method may be called from any thread,
+ * including from inside a handler.
+ *
+ * {@snippet :
+ * try (Server server = TcpServer.builder()
+ *         .bind(new InetSocketAddress("localhost", 3130))
+ *         .concurrency(Concurrency.virtualThreads().limit(10_000))
+ *         .handler(c -> c.input().transferTo(c.output()))
+ *         .build()) {
+ *     server.serveForever();
+ * }
+ * }
+ */
+public interface Server extends AutoCloseable {
+
+  /** The lifecycle states of a server, in the only order it goes through them. */
+  enum State {
+    /** Built: bound and listening, not yet accepting. */
+    NEW,
+    /** Accepting requests. */
+    RUNNING,
+    /** No longer accepting; requests already accepted are finishing. */
+    SHUTTING_DOWN,
+    /** Every request is done and every socket released. */
+    TERMINATED
+  }
+
+  /**
+   * Returns the address the server is bound to, port 0 resolved: an {@code InetSocketAddress}
+   * for TCP and UDP, a {@code UnixDomainSocketAddress} for Unix-domain servers.
+   */
+  SocketAddress localAddress();
+
+  /** Returns the current state. */
+  State state();
+
+  /** Returns a snapshot of the counters; cheap enough to call often. */
+  ServerMetrics metrics();
+
+  /**
+   * Accepts and dispatches requests on the calling thread until {@link #shutdown()}.
+   *
+   * <p>Returns once the server stops accepting; requests still in flight may go on running
+   * (see {@link #awaitTermination}). Returns at once if the server was already shut down.
+   * Failures to accept (for example too many open files) are logged and retried after a short
+   * pause; they do not end the loop.
+   *
+   * @throws IllegalStateException if another thread is already serving this server
+   */
+  void serveForever();
+
+  /**
+   * Runs {@link #serveForever()} on a new platform thread, named after the server, and returns
+   * this server. The thread is not a daemon: a started server keeps the JVM alive until it is
+   * shut down.
+   *
+   * @throws IllegalStateException if the server is already serving or was shut down
+   */
+  Server start();
+
+  /**
+   * Serves exactly one request, waiting at most {@code timeout} for it; Python's
+   * {@code handle_request}.
+   *
+   * <p>With {@link Concurrency#sequential()} the handler has finished when this returns; with
+   * the other policies it has been dispatched. If no request arrives in time, the timeout hook
+   * runs and this returns {@code false}; it also returns {@code false} once the server is shut
+   * down.
+   *
+   * @return whether a request was accepted and dispatched
+   * @throws IllegalStateException if another thread is serving this server
+   * @throws IllegalArgumentException if {@code timeout} is negative
+   */
+  boolean handleRequest(Duration timeout);
+
+  /**
+   * Stops accepting, without waiting: an orderly shutdown.
+   *
+   * <p>The accept loop is woken at once and the listening socket closed, so new clients are
+   * refused rather than left hanging; requests in flight go on. Callable from any thread,
+   * including from inside a handler under every policy; never blocks on other requests;
+   * idempotent.
+   */
+  void shutdown();
+
+  /**
+   * Stops accepting and stops every request in flight: their threads are interrupted and their
+   * sockets closed, which makes blocked reads and writes fail. Does not wait; idempotent.
+   */
+  void shutdownNow();
+
+  /**
+   * Waits until the server has terminated (every request done, every socket released) or the
+   * timeout passes.
+   *
+   * @return whether the server terminated in time
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   */
+  boolean awaitTermination(Duration timeout) throws InterruptedException;
+
+  /**
+   * Shuts down and releases everything: stops accepting, lets requests in flight finish until
+   * the drain deadline, then force-closes what is left.
+   *
+   * <p>Called a second time, or after termination, it returns at once. Called from inside one
+   * of this server's handlers it cannot wait for itself: it shuts down and returns, and the
+   * server terminates once that handler returns. If the calling thread is interrupted while
+   * waiting, the server is stopped with {@link #shutdownNow()} and the interrupt status is kept.
+   * With {@code Concurrency...waitOnClose(false)} (Python's {@code block_on_close = False}) it
+   * does not wait for handlers: they finish in the background.
+   */
+  @Override
+  void close();
+}

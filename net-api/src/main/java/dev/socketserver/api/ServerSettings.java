@@ -1,0 +1,86 @@
+package dev.socketserver.api;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The settings every server has, whatever its transport, as a {@link ServerBuilder} collected
+ * them. Transports read them to build a server; users read them through their builder's
+ * methods.
+ *
+ * <p>Immutable and thread-safe (the hooks it holds are the user's, and must be thread-safe
+ * themselves unless the policy is sequential).
+ *
+ * @param <R> the request type
+ */
+public final class ServerSettings<R> {
+  private final RequestHandler<? super R> handler;
+  private final Concurrency concurrency;
+  private final @Nullable ErrorHandler<? super R> errorHandler;
+  private final @Nullable Predicate<? super R> filter;
+  private final Runnable timeoutHook;
+  private final @Nullable Runnable serviceAction;
+  private final Duration serviceInterval;
+  private final Duration drainTimeout;
+
+  ServerSettings(
+      RequestHandler<? super R> handler,
+      Concurrency concurrency,
+      @Nullable ErrorHandler<? super R> errorHandler,
+      @Nullable Predicate<? super R> filter,
+      Runnable timeoutHook,
+      @Nullable Runnable serviceAction,
+      Duration serviceInterval,
+      Duration drainTimeout) {
+    this.handler = handler;
+    this.concurrency = concurrency;
+    this.errorHandler = errorHandler;
+    this.filter = filter;
+    this.timeoutHook = timeoutHook;
+    this.serviceAction = serviceAction;
+    this.serviceInterval = serviceInterval;
+    this.drainTimeout = drainTimeout;
+  }
+
+  /** Returns the request handler. */
+  public RequestHandler<? super R> handler() {
+    return handler;
+  }
+
+  /** Returns the concurrency policy. */
+  public Concurrency concurrency() {
+    return concurrency;
+  }
+
+  /** Returns the error handler, empty for the default (a WARN log naming the client). */
+  public Optional<ErrorHandler<? super R>> errorHandler() {
+    return Optional.ofNullable(errorHandler);
+  }
+
+  /** Returns the request filter, empty if every request is accepted. */
+  public Optional<Predicate<? super R>> filter() {
+    return Optional.ofNullable(filter);
+  }
+
+  /** Returns the hook run when {@link Server#handleRequest} times out (default: nothing). */
+  public Runnable timeoutHook() {
+    return timeoutHook;
+  }
+
+  /** Returns the periodic service action, empty if there is none. */
+  public Optional<Runnable> serviceAction() {
+    return Optional.ofNullable(serviceAction);
+  }
+
+  /** Returns the interval of the service action. */
+  public Duration serviceInterval() {
+    return serviceInterval;
+  }
+
+  /** Returns how long {@link Server#close()} lets requests in flight finish. */
+  public Duration drainTimeout() {
+    return drainTimeout;
+  }
+}

@@ -1,0 +1,45 @@
+package dev.socketserver.api.internal;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a transport gives the {@link ServerCore}: a source of requests on a bound socket, and
+ * how to close them.
+ *
+ * <p>{@link #accept}, {@link #closeListener()} and {@link #terminated()} are called by one thread
+ * at a time (the core serialises them); {@link #wakeup()}, {@link #finish} and {@link #abort} may
+ * be called from any thread.
+ *
+ * @param <R> the request type
+ */
+public interface Acceptor<R> {
+
+  /**
+   * Returns the next request, or null if none came within {@code timeoutNanos} (negative: wait
+   * for ever; zero: do not wait) or {@link #wakeup()} was called.
+   */
+  @Nullable R accept(long timeoutNanos) throws IOException;
+
+  /** Makes a blocked or the next {@link #accept} return promptly. */
+  void wakeup();
+
+  /** Returns the bound address, port 0 resolved. */
+  SocketAddress localAddress();
+
+  /** Describes a request's client for log lines, for example its address. */
+  String describe(R request);
+
+  /** Closes a request normally, after its handler: flushes, then closes. */
+  void finish(R request) throws IOException;
+
+  /** Closes a request at once, from any thread, waking its handler if it is blocked. */
+  void abort(R request);
+
+  /** Stops accepting for good: closes the listening socket (and removes a socket file). */
+  void closeListener();
+
+  /** Releases what is left once every request is done (for example the poller). */
+  void terminated();
+}

@@ -1,0 +1,30 @@
+package dev.socketserver.api.internal;
+
+import dev.socketserver.api.ConnectionOptions;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The read and write buffer pools of one server (or of all clients with the same sizes).
+ * Unbuffered output still streams through pooled write buffers of 8 KiB, so writes never copy
+ * a whole heap array into a temporary direct buffer. Thread-safe.
+ */
+public record BufferPools(BufferPool read, BufferPool write) {
+  private static final int MAX_FREE = 1024;
+  private static final int UNBUFFERED_CHUNK = 8192;
+
+  private static final ConcurrentHashMap<Long, BufferPools> SHARED = new ConcurrentHashMap<>();
+
+  /** Returns the pools shared by every client connection with {@code options}' buffer sizes. */
+  public static BufferPools shared(ConnectionOptions options) {
+    long sizes = (long) options.readBufferSize() << 32 | options.writeBufferSize();
+    return SHARED.computeIfAbsent(sizes, k -> forOptions(options));
+  }
+
+  /** Returns new pools sized for {@code options}. */
+  public static BufferPools forOptions(ConnectionOptions options) {
+    BufferPool read = new BufferPool(options.readBufferSize(), MAX_FREE);
+    int writeSize = options.writeBufferSize() == 0 ? UNBUFFERED_CHUNK : options.writeBufferSize();
+    BufferPool write = writeSize == read.bufferSize() ? read : new BufferPool(writeSize, MAX_FREE);
+    return new BufferPools(read, write);
+  }
+}

@@ -1,0 +1,613 @@
+package dev.socketserver.api.internal;
+
+import dev.socketserver.api.Connection;
+import dev.socketserver.api.ConnectionOptions;
+import dev.socketserver.api.FrameTooLongException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.net.SocketOption;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A stream {@link Connection} over a non-blocking {@link SocketChannel} (TCP or Unix) whose
+ * readiness a {@link Poller} owns.
+ *
+ * <p>Reading: the poller thread reads on readiness into a buffer borrowed from the pool and
+ * signals the connection's thread, which consumes from that buffer and gives it back once it is
+ * empty; so an idle connection holds no buffer, and a round trip costs one read, one write and
+ * a share of one epoll_wait, with no EAGAIN read and no re-arming. If the buffer fills because the
+ * handler is slow, the poller stops reading until half of it is consumed: back-pressure to the
+ * peer through TCP flow control.
+ *
+ * <p>Writing: the connection's thread writes straight to the channel; only when the socket's send
+ * buffer is full does it ask the poller for write readiness and park.
+ *
+ * <p>Thread-safety: the inbound side is guarded by {@link #lock}, shared by the poller thread and
+ * the reader. The output buffer is confined to the writing thread. {@link #abort()} may be called
+ * from any thread.
+ */
+public final class ChannelConnection implements Connection, Poller.Ready {
+  private static final Logger log = LoggerFactory.getLogger(ChannelConnection.class);
+
+  private final SocketChannel channel;
+  private final Poller poller;
+  private final SelectionKey key;
+  private final BufferPool readPool;
+  private final BufferPool writePool;
+  private final int writeBufferSize;
+  private final Counters counters;
+  private final SocketAddress remote;
+  private final SocketAddress local;
+  private final Input input = new Input();
+  private final Output output = new Output();
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition readable = lock.newCondition();
+  private final Condition writable = lock.newCondition();
+  // Guarded by lock. Invariant: inbound is null or in read mode with bytes remaining.
+  private @Nullable ByteBuffer inbound;
+  private boolean eof;
+  private boolean closed;
+  private boolean readPaused;
+  private boolean canWrite;
+  private @Nullable IOException readFailure;
+
+  private volatile long readTimeoutNanos;
+  private volatile long writeTimeoutNanos;
+
+  private ChannelConnection(
+      SocketChannel channel,
+      Poller poller,
+      SelectionKey key,
+      BufferPools pools,
+      ConnectionOptions options,
+      Counters counters)
+      throws IOException {
+    this.channel = channel;
+    this.poller = poller;
+    this.key = key;
+    this.readPool = pools.read();
+    this.writePool = pools.write();
+    this.writeBufferSize = options.writeBufferSize();
+    this.counters = counters;
+    this.remote = Objects.requireNonNull(channel.getRemoteAddress(), "not connected");
+    this.local = channel.getLocalAddress();
+    this.readTimeoutNanos = nanos("readTimeout", options.readTimeout());
+    this.writeTimeoutNanos = nanos("writeTimeout", options.writeTimeout());
+  }
+
+  /**
+   * Makes {@code channel} non-blocking, registers it with {@code poller} and returns it as a
+   * connection, which then owns the channel. On failure the channel is closed.
+   */
+  public static ChannelConnection open(
+      SocketChannel channel,
+      Poller poller,
+      BufferPools pools,
+      ConnectionOptions options,
+      Counters counters)
+      throws IOException {
+    try {
+      channel.configureBlocking(false);
+      SelectionKey key = poller.register(channel);
+      ChannelConnection c = new ChannelConnection(channel, poller, key, pools, options, counters);
+      key.attach(c);
+      key.interestOps(SelectionKey.OP_READ);
+      poller.wakeup();
+      return c;
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(channel);
+      throw e;
+    }
+  }
+
+  @Override
+  public InputStream input() {
+    return input;
+  }
+
+  @Override
+  public OutputStream output() {
+    return output;
+  }
+
+  @Override
+  public SocketAddress remoteAddress() {
+    return remote;
+  }
+
+  @Override
+  public SocketAddress localAddress() {
+    return local;
+  }
+
+  @Override
+  public Duration readTimeout() {
+    return Duration.ofNanos(readTimeoutNanos);
+  }
+
+  @Override
+  public void readTimeout(Duration timeout) {
+    readTimeoutNanos = nanos("readTimeout", timeout);
+  }
+
+  @Override
+  public Duration writeTimeout() {
+    return Duration.ofNanos(writeTimeoutNanos);
+  }
+
+  @Override
+  public void writeTimeout(Duration timeout) {
+    writeTimeoutNanos = nanos("writeTimeout", timeout);
+  }
+
+  @Override
+  public <T> T option(SocketOption<T> name) throws IOException {
+    return channel.getOption(name);
+  }
+
+  @Override
+  public <T> void option(SocketOption<T> name, T value) throws IOException {
+    channel.setOption(name, value);
+  }
+
+  @Override
+  public void shutdownOutput() throws IOException {
+    output.flush();
+    channel.shutdownOutput();
+  }
+
+  @Override
+  public boolean isOpen() {
+    lock.lock();
+    try {
+      return !closed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (!isOpen()) {
+      return;
+    }
+    try {
+      output.flush();
+    } finally {
+      abort();
+    }
+  }
+
+  /**
+   * Closes the connection at once, without flushing: from any thread. Wakes the connection's
+   * thread if it is waiting to read or write; its next operation fails. Idempotent.
+   */
+  public void abort() {
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      ByteBuffer b = inbound;
+      inbound = null;
+      if (b != null) {
+        readPool.give(b);
+      }
+      key.cancel();
+      readable.signalAll();
+      writable.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    closeQuietly(channel);
+    // The selector releases a cancelled channel's descriptor on its next select.
+    poller.wakeup();
+  }
+
+  @Override
+  public String toString() {
+    return "Connection[" + local + " <- " + remote + "]";
+  }
+
+  // ---- poller side ----
+
+  @Override
+  public void ready(int readyOps) {
+    if ((readyOps & SelectionKey.OP_WRITE) != 0) {
+      lock.lock();
+      try {
+        canWrite = true;
+        dropInterest(SelectionKey.OP_WRITE);
+        writable.signal();
+      } finally {
+        lock.unlock();
+      }
+    }
+    if ((readyOps & SelectionKey.OP_READ) != 0) {
+      fill();
+    }
+  }
+
+  private void fill() {
+    lock.lock();
+    try {
+      if (closed || eof || readFailure != null) {
+        dropInterest(SelectionKey.OP_READ);
+        return;
+      }
+      ByteBuffer b = inbound;
+      if (b == null) {
+        b = readPool.take();
+      } else {
+        b.compact();
+      }
+      int n;
+      try {
+        n = channel.read(b);
+      } catch (IOException e) {
+        readFailure = e;
+        n = 0;
+      }
+      b.flip();
+      if (n > 0) {
+        counters.read(n);
+      } else if (n < 0) {
+        eof = true;
+      }
+      if (b.hasRemaining()) {
+        inbound = b;
+      } else {
+        inbound = null;
+        readPool.give(b);
+      }
+      if (eof || readFailure != null) {
+        dropInterest(SelectionKey.OP_READ);
+      } else if (inbound != null && inbound.remaining() == inbound.capacity()) {
+        readPaused = true;
+        dropInterest(SelectionKey.OP_READ);
+      }
+      if (n != 0 || eof || readFailure != null) {
+        readable.signal();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // lock held
+  private void dropInterest(int op) {
+    try {
+      key.interestOpsAnd(~op);
+    } catch (CancelledKeyException e) {
+      // closed concurrently: nothing to stop
+    }
+  }
+
+  // lock held
+  private void addInterest(int op) {
+    try {
+      key.interestOpsOr(op);
+      poller.wakeup();
+    } catch (CancelledKeyException e) {
+      // closed concurrently: the waiter sees closed
+    }
+  }
+
+  // ---- reader side; every method below runs with the lock held ----
+
+  /** Waits until inbound data is available; returns it, or null at end of stream. */
+  private @Nullable ByteBuffer awaitInbound() throws IOException {
+    long timeout = readTimeoutNanos;
+    long left = timeout;
+    while (true) {
+      ByteBuffer b = inbound;
+      if (b != null) {
+        return b;
+      }
+      IOException failure = readFailure;
+      if (failure != null) {
+        SocketException e = new SocketException(failure.getMessage());
+        e.initCause(failure);
+        throw e;
+      }
+      if (eof) {
+        return null;
+      }
+      if (closed) {
+        throw new SocketException("Socket closed");
+      }
+      if (output.pendingFor(Thread.currentThread())) {
+        // A request/response peer waits for our reply before it sends more: flush before waiting.
+        lock.unlock();
+        try {
+          output.flush();
+        } finally {
+          lock.lock();
+        }
+        continue;
+      }
+      try {
+        if (timeout == 0) {
+          readable.await();
+        } else if (left <= 0) {
+          throw new SocketTimeoutException(
+              "Read timed out after " + Duration.ofNanos(timeout) + " waiting for " + remote);
+        } else {
+          left = readable.awaitNanos(left);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("Interrupted while waiting to read from " + remote);
+      }
+    }
+  }
+
+  private void consumed(ByteBuffer b) {
+    if (!b.hasRemaining()) {
+      inbound = null;
+      readPool.give(b);
+    }
+    ByteBuffer left = inbound;
+    if (readPaused && (left == null || left.remaining() <= left.capacity() / 2)) {
+      readPaused = false;
+      addInterest(SelectionKey.OP_READ);
+    }
+  }
+
+  @Override
+  public @Nullable String readLine(int maxBytes) throws IOException {
+    if (maxBytes < 0) {
+      throw new IllegalArgumentException("maxBytes < 0: " + maxBytes);
+    }
+    byte[] line = new byte[Math.min(maxBytes + 1, 128)];
+    int count = 0;
+    lock.lock();
+    try {
+      while (true) {
+        ByteBuffer b = awaitInbound();
+        if (b == null) {
+          return count == 0 ? null : new String(line, 0, count, StandardCharsets.UTF_8);
+        }
+        int start = b.position();
+        int end = b.limit();
+        int lf = -1;
+        for (int i = start; i < end; i++) {
+          if (b.get(i) == '\n') {
+            lf = i;
+            break;
+          }
+        }
+        int take = (lf >= 0 ? lf : end) - start;
+        // One byte over the limit is allowed while it may be the CR of a CRLF.
+        if ((long) count + take > (long) maxBytes + 1) {
+          throw new FrameTooLongException("line", (long) count + take, false, maxBytes);
+        }
+        if (count + take > line.length) {
+          line = Arrays.copyOf(line, Math.min(maxBytes + 1, Math.max(count + take, line.length * 2)));
+        }
+        b.get(line, count, take);
+        count += take;
+        if (lf >= 0) {
+          b.get(); // the LF
+          consumed(b);
+          int length = count > 0 && line[count - 1] == '\r' ? count - 1 : count;
+          if (length > maxBytes) {
+            throw new FrameTooLongException("line", length, true, maxBytes);
+          }
+          return new String(line, 0, length, StandardCharsets.UTF_8);
+        }
+        consumed(b);
+        if (count > maxBytes && line[count - 1] != '\r') {
+          throw new FrameTooLongException("line", count, false, maxBytes);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private final class Input extends InputStream {
+    @Override
+    public int read() throws IOException {
+      lock.lock();
+      try {
+        ByteBuffer b = awaitInbound();
+        if (b == null) {
+          return -1;
+        }
+        int v = b.get() & 0xff;
+        consumed(b);
+        return v;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public int read(byte[] dst, int off, int len) throws IOException {
+      Objects.checkFromIndexSize(off, len, dst.length);
+      if (len == 0) {
+        return 0;
+      }
+      lock.lock();
+      try {
+        ByteBuffer b = awaitInbound();
+        if (b == null) {
+          return -1;
+        }
+        int n = Math.min(len, b.remaining());
+        b.get(dst, off, n);
+        consumed(b);
+        return n;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public int available() {
+      lock.lock();
+      try {
+        ByteBuffer b = inbound;
+        return b == null ? 0 : b.remaining();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      ChannelConnection.this.close();
+    }
+  }
+
+  // ---- writer side ----
+
+  private final class Output extends OutputStream {
+    // Confined to the writing thread.
+    private @Nullable ByteBuffer buffer;
+    private @Nullable Thread writer;
+
+    boolean pendingFor(Thread thread) {
+      ByteBuffer b = buffer;
+      return b != null && b.position() > 0 && writer == thread;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] src, int off, int len) throws IOException {
+      Objects.checkFromIndexSize(off, len, src.length);
+      writer = Thread.currentThread();
+      ByteBuffer b = buffer;
+      if (b == null) {
+        buffer = b = writePool.take();
+      }
+      if (len > b.remaining() || writeBufferSize == 0) {
+        drain(b);
+      }
+      if (len < b.remaining() && writeBufferSize > 0) {
+        b.put(src, off, len);
+        return;
+      }
+      // Large or unbuffered write: stream it through the (now empty) buffer, then give it back.
+      while (len > 0) {
+        int n = Math.min(len, b.remaining());
+        b.put(src, off, n);
+        off += n;
+        len -= n;
+        drain(b);
+      }
+      buffer = null;
+      writePool.give(b);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      ByteBuffer b = buffer;
+      if (b != null) {
+        buffer = null;
+        try {
+          drain(b);
+        } finally {
+          writePool.give(b);
+        }
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      ChannelConnection.this.close();
+    }
+
+    /** Writes out what {@code b} holds (write mode) and clears it. */
+    private void drain(ByteBuffer b) throws IOException {
+      if (b.position() == 0) {
+        return;
+      }
+      b.flip();
+      try {
+        while (b.hasRemaining()) {
+          int n = channel.write(b);
+          if (n > 0) {
+            counters.written(n);
+          } else {
+            awaitWritable();
+          }
+        }
+      } finally {
+        b.clear();
+      }
+    }
+  }
+
+  private void awaitWritable() throws IOException {
+    long timeout = writeTimeoutNanos;
+    long left = timeout;
+    lock.lock();
+    try {
+      canWrite = false;
+      addInterest(SelectionKey.OP_WRITE);
+      while (!canWrite) {
+        if (closed) {
+          throw new SocketException("Socket closed");
+        }
+        if (timeout == 0) {
+          writable.await();
+        } else if (left <= 0) {
+          throw new SocketTimeoutException(
+              "Write timed out after " + Duration.ofNanos(timeout) + " waiting for " + remote
+                  + " to read");
+        } else {
+          left = writable.awaitNanos(left);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("Interrupted while waiting to write to " + remote);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static long nanos(String what, Duration timeout) {
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException(what + " < 0: " + timeout);
+    }
+    try {
+      return timeout.toNanos();
+    } catch (ArithmeticException tooLong) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  private static void closeQuietly(SocketChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      log.debug("Closing {} failed", channel, e);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package dev.socketserver.api.internal;
+
+import dev.socketserver.api.ServerMetrics;
+import java.util.concurrent.atomic.LongAdder;
+
+/** A server's counters, added to from any thread. Thread-safe. */
+public final class Counters {
+  /** Counters no server reads: for client connections. */
+  public static final Counters UNUSED = new Counters();
+
+  final LongAdder accepted = new LongAdder();
+  final LongAdder completed = new LongAdder();
+  final LongAdder failed = new LongAdder();
+  final LongAdder rejected = new LongAdder();
+  private final LongAdder bytesRead = new LongAdder();
+  private final LongAdder bytesWritten = new LongAdder();
+
+  /** Counts {@code n} bytes received from a client. */
+  public void read(long n) {
+    bytesRead.add(n);
+  }
+
+  /** Counts {@code n} bytes sent to a client. */
+  public void written(long n) {
+    bytesWritten.add(n);
+  }
+
+  ServerMetrics snapshot(long active) {
+    return new ServerMetrics(
+        accepted.sum(),
+        active,
+        completed.sum(),
+        failed.sum(),
+        rejected.sum(),
+        bytesRead.sum(),
+        bytesWritten.sum());
+  }
+}

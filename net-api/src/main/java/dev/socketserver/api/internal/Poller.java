@@ -1,0 +1,115 @@
+package dev.socketserver.api.internal;
+
+import java.io.IOException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the readiness of many channels: one selector and one platform thread that calls each
+ * registered channel's {@link Ready} back when it is ready.
+ *
+ * <p>Each channel is registered once, for its whole life (no re-arming per read); interest
+ * changes made from other threads take effect after {@link #wakeup()}. Thread-safe. The poller
+ * is closed by its owner (a server, once terminated); the shared client poller is never closed.
+ */
+public final class Poller implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Poller.class);
+
+  /** Called on the poller thread when a channel is ready; must not block. */
+  @FunctionalInterface
+  public interface Ready {
+    /** Handles readiness; {@code readyOps} as in {@link SelectionKey#readyOps()}. */
+    void ready(int readyOps);
+  }
+
+  private final Selector selector;
+  private final Thread thread;
+  private volatile boolean closed;
+
+  private Poller(String name) throws IOException {
+    this.selector = Selector.open();
+    this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
+  }
+
+  /** Opens a poller and starts its thread. */
+  public static Poller start(String name) throws IOException {
+    Poller p = new Poller(name);
+    p.thread.start();
+    return p;
+  }
+
+  /** Returns the poller shared by client connections, started on first use. */
+  public static Poller shared() {
+    return Shared.POLLER;
+  }
+
+  /**
+   * Registers {@code channel} (already non-blocking) with no interest yet; the caller attaches
+   * its {@link Ready}, sets the interest, then calls {@link #wakeup()}.
+   */
+  public SelectionKey register(SelectableChannel channel) throws IOException {
+    return channel.register(selector, 0);
+  }
+
+  /** Makes interest changes and cancellations made by other threads take effect now. */
+  public void wakeup() {
+    selector.wakeup();
+  }
+
+  /** Stops the poller thread and closes its selector, waiting briefly for the thread to end. */
+  @Override
+  public void close() {
+    closed = true;
+    selector.wakeup();
+    if (Thread.currentThread() != thread) {
+      try {
+        thread.join(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void run() {
+    try {
+      while (!closed) {
+        selector.select(Poller::dispatch);
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      if (!closed) {
+        log.error("Poller {} stopped: {}", thread.getName(), e.toString(), e);
+      }
+    } finally {
+      try {
+        selector.close();
+      } catch (IOException e) {
+        log.debug("Closing selector of {} failed", thread.getName(), e);
+      }
+    }
+  }
+
+  private static void dispatch(SelectionKey key) {
+    if (key.attachment() instanceof Ready ready) {
+      try {
+        ready.ready(key.readyOps());
+      } catch (RuntimeException e) {
+        log.warn("Readiness callback failed for {}", key.channel(), e);
+      }
+    }
+  }
+
+  private static final class Shared {
+    static final Poller POLLER;
+
+    static {
+      try {
+        POLLER = start("socketserver-client-poller");
+      } catch (IOException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,559 @@
+package dev.socketserver.api.internal;
+
+import dev.socketserver.api.ErrorHandler;
+import dev.socketserver.api.FrameException;
+import dev.socketserver.api.RequestHandler;
+import dev.socketserver.api.Server;
+import dev.socketserver.api.ServerMetrics;
+import dev.socketserver.api.ServerSettings;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link Server} every transport returns: lifecycle, the accept loop, dispatching to the
+ * concurrency policy, the limit on requests in flight, hooks and counters. The transport supplies
+ * the {@link Acceptor}.
+ *
+ * <p>Thread-safety: the lifecycle state, the serving thread and the in-flight count are guarded
+ * by {@link #lock}; at most one thread serves (accepts) at a time, so only that thread increments
+ * the in-flight count, and a slot it saw free stays free until it accepts.
+ *
+ * @param <R> the request type
+ */
+public final class ServerCore<R> implements Server {
+  private static final Logger log = LoggerFactory.getLogger("dev.socketserver.Server");
+  private static final ScopedValue<ServerCore<?>> HANDLING = ScopedValue.newInstance();
+  private static final Duration FORCE_GRACE = Duration.ofSeconds(5);
+  private static final long ACCEPT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  private final String name;
+  private final Acceptor<R> acceptor;
+  private final Counters counters;
+  private final RequestHandler<? super R> handler;
+  private final @Nullable ErrorHandler<? super R> errorHandler;
+  private final @Nullable Predicate<? super R> filter;
+  private final Runnable timeoutHook;
+  private final @Nullable Runnable serviceAction;
+  private final long serviceIntervalNanos;
+  private final Duration drainTimeout;
+  private final boolean waitOnClose;
+  private final int limit;
+  private final Dispatcher dispatcher;
+  private final Set<Task> tasks = ConcurrentHashMap.newKeySet();
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  // Guarded by lock.
+  private State state = State.NEW;
+  private @Nullable Thread servingThread;
+  private boolean listenerClosing;
+  private boolean listenerClosed;
+  private boolean terminating;
+  private volatile int inFlight; // written under lock
+
+  /**
+   * Creates the server over {@code acceptor}, which it then owns.
+   *
+   * @param name names the server in thread names and log lines, for example
+   *     {@code "tcp /127.0.0.1:3130"}
+   */
+  public ServerCore(String name, ServerSettings<R> settings, Acceptor<R> acceptor, Counters counters) {
+    this.name = name;
+    this.acceptor = acceptor;
+    this.counters = counters;
+    this.handler = settings.handler();
+    this.errorHandler = settings.errorHandler().orElse(null);
+    this.filter = settings.filter().orElse(null);
+    this.timeoutHook = settings.timeoutHook();
+    this.serviceAction = settings.serviceAction().orElse(null);
+    this.serviceIntervalNanos = settings.serviceInterval().toNanos();
+    this.drainTimeout = settings.drainTimeout();
+    this.waitOnClose = settings.concurrency().waitOnClose();
+    this.limit = settings.concurrency().limit().orElse(Integer.MAX_VALUE);
+    this.dispatcher = Dispatcher.of(settings.concurrency(), name);
+    log.debug("Server {} bound, concurrency {}", name, settings.concurrency());
+  }
+
+  @Override
+  public SocketAddress localAddress() {
+    return acceptor.localAddress();
+  }
+
+  @Override
+  public State state() {
+    lock.lock();
+    try {
+      return state;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public ServerMetrics metrics() {
+    return counters.snapshot(inFlight);
+  }
+
+  @Override
+  public String toString() {
+    return "Server[" + name + ", " + state() + "]";
+  }
+
+  // ---- serving ----
+
+  @Override
+  public void serveForever() {
+    if (!enterServing()) {
+      return;
+    }
+    try {
+      long nextService = System.nanoTime() + serviceIntervalNanos;
+      while (true) {
+        long wait = serviceAction == null ? -1 : Math.max(0, nextService - System.nanoTime());
+        int slot = awaitSlot(wait);
+        if (slot < 0) {
+          return;
+        }
+        if (slot > 0 && !acceptOne(wait)) {
+          return;
+        }
+        if (serviceAction != null && System.nanoTime() - nextService >= 0) {
+          runServiceAction(serviceAction);
+          nextService = System.nanoTime() + serviceIntervalNanos;
+        }
+      }
+    } finally {
+      exitServing();
+    }
+  }
+
+  @Override
+  public Server start() {
+    lock.lock();
+    try {
+      if (state != State.NEW && state != State.RUNNING || servingThread != null) {
+        throw new IllegalStateException("cannot start " + this + ": it is serving or shut down");
+      }
+    } finally {
+      lock.unlock();
+    }
+    Thread.ofPlatform().name("socketserver-serve " + name).daemon(false).start(this::serveForever);
+    return this;
+  }
+
+  @Override
+  public boolean handleRequest(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout < 0: " + timeout);
+    }
+    if (!enterServing()) {
+      return false;
+    }
+    try {
+      long deadline = System.nanoTime() + ChannelTimeouts.nanos(timeout);
+      while (true) {
+        long left = Math.max(0, deadline - System.nanoTime());
+        int slot = awaitSlot(left);
+        if (slot < 0) {
+          return false;
+        }
+        long before = counters.accepted.sum();
+        if (slot > 0 && !acceptOne(Math.max(0, deadline - System.nanoTime()))) {
+          return false;
+        }
+        if (counters.accepted.sum() != before) {
+          return true;
+        }
+        if (deadline - System.nanoTime() <= 0) {
+          runHook("timeout hook", timeoutHook);
+          return false;
+        }
+      }
+    } finally {
+      exitServing();
+    }
+  }
+
+  /**
+   * Accepts and dispatches at most one request, waiting up to {@code waitNanos}; returns false
+   * when the server is no longer running.
+   */
+  private boolean acceptOne(long waitNanos) {
+    R request;
+    try {
+      request = acceptor.accept(waitNanos);
+    } catch (IOException e) {
+      if (!running()) {
+        return false;
+      }
+      log.warn("Accept failed on {}: {}; retrying in 100 ms", name, e.toString());
+      pause(ACCEPT_RETRY_NANOS);
+      return running();
+    }
+    if (request != null) {
+      // Accepted before or after shutdown began, it is served all the same: nothing accepted is lost.
+      dispatch(request);
+    }
+    return running();
+  }
+
+  private boolean enterServing() {
+    lock.lock();
+    try {
+      if (state == State.NEW) {
+        state = State.RUNNING;
+      }
+      if (state != State.RUNNING) {
+        return false;
+      }
+      Thread serving = servingThread;
+      if (serving != null) {
+        throw new IllegalStateException(
+            this + " is already being served by thread " + serving.getName());
+      }
+      servingThread = Thread.currentThread();
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void exitServing() {
+    boolean stopped;
+    lock.lock();
+    try {
+      servingThread = null;
+      stopped = state != State.RUNNING;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (stopped) {
+      closeListenerOnce();
+    }
+  }
+
+  private boolean running() {
+    lock.lock();
+    try {
+      return state == State.RUNNING;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Waits until a request may be accepted within the limit: returns 1 then, 0 if
+   * {@code waitNanos} passed first (negative: no deadline), -1 if the server stopped running.
+   */
+  private int awaitSlot(long waitNanos) {
+    lock.lock();
+    try {
+      long left = waitNanos;
+      while (state == State.RUNNING && inFlight >= limit) {
+        if (waitNanos < 0) {
+          changed.await();
+        } else if (left <= 0) {
+          return 0;
+        } else {
+          left = changed.awaitNanos(left);
+        }
+      }
+      return state == State.RUNNING ? 1 : -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      log.info("Serving thread of {} interrupted: shutting down", name);
+      state = State.SHUTTING_DOWN;
+      return -1;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void pause(long nanos) {
+    lock.lock();
+    try {
+      long left = nanos;
+      while (left > 0 && state == State.RUNNING) {
+        left = changed.awaitNanos(left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- requests ----
+
+  private void dispatch(R request) {
+    counters.accepted.increment();
+    if (filter != null && !admitted(filter, request)) {
+      counters.rejected.increment();
+      acceptor.abort(request);
+      return;
+    }
+    Task task = new Task(request);
+    lock.lock();
+    try {
+      inFlight++;
+    } finally {
+      lock.unlock();
+    }
+    tasks.add(task);
+    try {
+      dispatcher.execute(task);
+    } catch (RejectedExecutionException | OutOfMemoryError e) {
+      // OutOfMemoryError: no thread could be created. The request fails; the server carries on.
+      log.error("Could not dispatch the request from {}: {}", acceptor.describe(request), e.toString());
+      counters.failed.increment();
+      acceptor.abort(request);
+      done(task);
+    }
+  }
+
+  private boolean admitted(Predicate<? super R> test, R request) {
+    try {
+      return test.test(request);
+    } catch (RuntimeException e) {
+      log.warn("Filter failed for {}; rejecting it", acceptor.describe(request), e);
+      return false;
+    }
+  }
+
+  private final class Task implements Runnable {
+    final R request;
+    volatile @Nullable Thread thread;
+    volatile boolean stopped;
+
+    Task(R request) {
+      this.request = request;
+    }
+
+    @Override
+    public void run() {
+      thread = Thread.currentThread();
+      try {
+        if (!stopped) {
+          ScopedValue.where(HANDLING, ServerCore.this).run(this::serve);
+        }
+      } finally {
+        try {
+          acceptor.finish(request);
+        } catch (IOException | RuntimeException e) {
+          log.debug("Closing the request from {} failed: {}", acceptor.describe(request), e.toString());
+        }
+        thread = null;
+        if (stopped) {
+          Thread.interrupted(); // we interrupted it; a pool thread must not keep the flag
+        }
+        done(this);
+      }
+    }
+
+    private void serve() {
+      try {
+        handler.handle(request);
+        counters.completed.increment();
+      } catch (Throwable t) { // a handler's failure of any kind must not stop the server
+        counters.failed.increment();
+        reportError(request, t);
+      }
+    }
+
+    void stop() {
+      stopped = true;
+      Thread t = thread;
+      if (t != null) {
+        t.interrupt();
+      }
+      acceptor.abort(request);
+    }
+  }
+
+  private void reportError(R request, Throwable error) {
+    ErrorHandler<? super R> custom = errorHandler;
+    if (custom != null) {
+      try {
+        custom.handleError(request, error);
+      } catch (RuntimeException e) {
+        log.warn("Error handler failed for {}", acceptor.describe(request), e);
+      }
+    } else if (error instanceof FrameException) {
+      log.warn("Closing connection from {}: {}", acceptor.describe(request), error.getMessage());
+    } else if (error instanceof IOException) {
+      log.warn("Request from {} failed: {}", acceptor.describe(request), error.toString());
+    } else {
+      log.warn("Handler failed for request from {}", acceptor.describe(request), error);
+    }
+  }
+
+  private void done(Task task) {
+    tasks.remove(task);
+    boolean terminate;
+    lock.lock();
+    try {
+      inFlight--;
+      changed.signalAll();
+      terminate = readyToTerminate();
+    } finally {
+      lock.unlock();
+    }
+    if (terminate) {
+      terminate();
+    }
+  }
+
+  private void runServiceAction(Runnable action) {
+    runHook("service action", action);
+  }
+
+  private void runHook(String what, Runnable hook) {
+    try {
+      hook.run();
+    } catch (RuntimeException e) {
+      log.warn("The {} of {} failed", what, name, e);
+    }
+  }
+
+  // ---- shutdown ----
+
+  @Override
+  public void shutdown() {
+    boolean nobodyServing;
+    lock.lock();
+    try {
+      if (state == State.NEW || state == State.RUNNING) {
+        state = State.SHUTTING_DOWN;
+        log.debug("Server {} shutting down with {} request(s) in flight", name, inFlight);
+      }
+      nobodyServing = servingThread == null;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    acceptor.wakeup();
+    if (nobodyServing) {
+      closeListenerOnce(); // else the serving thread closes it on its way out
+    }
+  }
+
+  @Override
+  public void shutdownNow() {
+    shutdown();
+    for (Task task : tasks) {
+      task.stop();
+    }
+  }
+
+  @Override
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    long left = ChannelTimeouts.nanos(timeout);
+    lock.lock();
+    try {
+      while (state != State.TERMINATED) {
+        if (left <= 0) {
+          return false;
+        }
+        left = changed.awaitNanos(left);
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    shutdown();
+    if (HANDLING.isBound() && HANDLING.get() == this) {
+      log.debug("close() from a handler of {}: shut down without waiting for itself", name);
+      return;
+    }
+    if (!waitOnClose) {
+      return;
+    }
+    try {
+      if (!awaitTermination(drainTimeout)) {
+        log.warn(
+            "Drain deadline of {} passed on {} with {} request(s) in flight: force-closing them",
+            drainTimeout, name, inFlight);
+        shutdownNow();
+        if (!awaitTermination(FORCE_GRACE)) {
+          log.warn(
+              "{} request(s) on {} still running {} after being force-closed; giving up on them",
+              inFlight, name, FORCE_GRACE);
+        }
+      }
+    } catch (InterruptedException e) {
+      shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void closeListenerOnce() {
+    lock.lock();
+    try {
+      if (listenerClosing) {
+        return;
+      }
+      listenerClosing = true;
+    } finally {
+      lock.unlock();
+    }
+    acceptor.closeListener();
+    boolean terminate;
+    lock.lock();
+    try {
+      listenerClosed = true;
+      terminate = readyToTerminate();
+    } finally {
+      lock.unlock();
+    }
+    if (terminate) {
+      terminate();
+    }
+  }
+
+  // lock held; true for exactly one caller, who must then call terminate()
+  private boolean readyToTerminate() {
+    if (state == State.SHUTTING_DOWN
+        && servingThread == null
+        && listenerClosed
+        && inFlight == 0
+        && !terminating) {
+      terminating = true;
+      return true;
+    }
+    return false;
+  }
+
+  private void terminate() {
+    try {
+      acceptor.terminated();
+      dispatcher.close();
+    } finally {
+      lock.lock();
+      try {
+        state = State.TERMINATED;
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+      log.debug("Server {} terminated", name);
+    }
+  }
+}

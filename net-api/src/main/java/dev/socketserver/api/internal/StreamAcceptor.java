@@ -1,0 +1,172 @@
+package dev.socketserver.api.internal;
+
+import dev.socketserver.api.Connection;
+import dev.socketserver.api.ConnectionOptions;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Accepts stream connections (TCP or Unix) from a bound {@link ServerSocketChannel} and turns
+ * them into {@link ChannelConnection}s served by one {@link Poller}.
+ *
+ * <p>The listening channel has a selector of its own, waited on by the serving thread, so that
+ * {@link #wakeup()} ends a wait at once and an accept never waits on the poller. Owns the
+ * listening channel, the selector and the poller; thread-safety as in {@link Acceptor}.
+ */
+public final class StreamAcceptor implements Acceptor<Connection> {
+  private static final Logger log = LoggerFactory.getLogger(StreamAcceptor.class);
+
+  /** Configures an accepted channel before it becomes a connection (socket options). */
+  @FunctionalInterface
+  public interface Configurer {
+    /** Configures {@code channel}. */
+    void configure(SocketChannel channel) throws IOException;
+  }
+
+  private final ServerSocketChannel listener;
+  private final Selector selector;
+  private final Poller poller;
+  private final BufferPools pools;
+  private final ConnectionOptions options;
+  private final Configurer configurer;
+  private final Counters counters;
+  private final Runnable afterClose;
+  private final SocketAddress localAddress;
+
+  private StreamAcceptor(
+      ServerSocketChannel listener,
+      Selector selector,
+      Poller poller,
+      ConnectionOptions options,
+      Configurer configurer,
+      Counters counters,
+      Runnable afterClose)
+      throws IOException {
+    this.listener = listener;
+    this.selector = selector;
+    this.poller = poller;
+    this.options = options;
+    this.pools = BufferPools.forOptions(options);
+    this.configurer = configurer;
+    this.counters = counters;
+    this.afterClose = afterClose;
+    this.localAddress = listener.getLocalAddress();
+  }
+
+  /**
+   * Takes ownership of a bound {@code listener} and prepares to accept from it. On failure
+   * everything, {@code listener} included, is closed and {@code afterClose} has run.
+   *
+   * @param afterClose runs once the listener is closed (a Unix server removes its socket file)
+   */
+  public static StreamAcceptor open(
+      ServerSocketChannel listener,
+      String name,
+      ConnectionOptions options,
+      Configurer configurer,
+      Counters counters,
+      Runnable afterClose)
+      throws IOException {
+    Selector selector = null;
+    Poller poller = null;
+    try {
+      listener.configureBlocking(false);
+      selector = Selector.open();
+      listener.register(selector, SelectionKey.OP_ACCEPT);
+      poller = Poller.start("socketserver-poller " + name);
+      return new StreamAcceptor(listener, selector, poller, options, configurer, counters, afterClose);
+    } catch (IOException | RuntimeException e) {
+      if (poller != null) {
+        poller.close();
+      }
+      if (selector != null) {
+        closeQuietly(selector);
+      }
+      closeQuietly(listener);
+      afterClose.run();
+      throw e;
+    }
+  }
+
+  @Override
+  public @Nullable Connection accept(long timeoutNanos) throws IOException {
+    // Try first: under load the backlog is rarely empty, and this saves a select per connection.
+    SocketChannel channel = listener.accept();
+    if (channel == null) {
+      if (timeoutNanos < 0) {
+        selector.select();
+      } else if (timeoutNanos == 0) {
+        selector.selectNow();
+      } else {
+        selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999)));
+      }
+      selector.selectedKeys().clear();
+      channel = listener.accept();
+      if (channel == null) {
+        return null;
+      }
+    }
+    try {
+      configurer.configure(channel);
+      return ChannelConnection.open(channel, poller, pools, options, counters);
+    } catch (IOException e) {
+      // The client may have gone already; that is its problem, not the accept loop's.
+      log.debug("Dropping a connection that could not be set up: {}", e.toString());
+      closeQuietly(channel);
+      return null;
+    }
+  }
+
+  @Override
+  public void wakeup() {
+    selector.wakeup();
+  }
+
+  @Override
+  public SocketAddress localAddress() {
+    return localAddress;
+  }
+
+  @Override
+  public String describe(Connection request) {
+    return request.remoteAddress().toString();
+  }
+
+  @Override
+  public void finish(Connection request) throws IOException {
+    request.close();
+  }
+
+  @Override
+  public void abort(Connection request) {
+    ((ChannelConnection) request).abort();
+  }
+
+  @Override
+  public void closeListener() {
+    closeQuietly(selector);
+    closeQuietly(listener);
+    afterClose.run();
+  }
+
+  @Override
+  public void terminated() {
+    poller.close();
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.debug("Closing {} failed", c, e);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The socketserver API: what every transport builds on.
+ *
+ * <p>A server is built by a transport's builder (for example {@code TcpServer.builder()} in
+ * {@code dev.socketserver.tcp}) from three parts this module defines:
+ * <ul>
+ *   <li>a {@link dev.socketserver.api.RequestHandler} called once per request: a stream
+ *       {@link dev.socketserver.api.Connection} or a datagram;</li>
+ *   <li>a {@link dev.socketserver.api.Concurrency} policy that decides where each request runs
+ *       (sequentially, on platform or virtual threads, on a pool) and how many may be in flight;</li>
+ *   <li>the common hooks of {@link dev.socketserver.api.ServerBuilder}: connection filter, error
+ *       handler, timeout hook, periodic service action, drain deadline.</li>
+ * </ul>
+ * The result is a {@link dev.socketserver.api.Server}: {@code serveForever()}, {@code start()},
+ * {@code handleRequest(Duration)}, {@code shutdown()}, {@code close()}, metrics.
+ *
+ * <p>The package {@code dev.socketserver.api.internal} holds the shared server core (lifecycle,
+ * accept loop, the readiness poller behind every stream {@code Connection}); it is exported only
+ * to the transport modules and is not API.
+ */
+@org.jspecify.annotations.NullMarked
+module dev.socketserver.api {
+  requires transitive org.slf4j;
+  requires static org.jspecify;
+
+  exports dev.socketserver.api;
+  // The server core is shared by the transports only; users never see it.
+  exports dev.socketserver.api.internal to
+      dev.socketserver.tcp,
+      dev.socketserver.udp,
+      dev.socketserver.unix;
+}

@@ -1,0 +1,246 @@
+package dev.socketserver.tcp;
+
+import dev.socketserver.api.Server;
+import dev.socketserver.api.StreamServerBuilder;
+import dev.socketserver.api.internal.Counters;
+import dev.socketserver.api.internal.ServerCore;
+import dev.socketserver.api.internal.StreamAcceptor;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.net.SocketOption;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnknownHostException;
+import java.nio.channels.Channel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * TCP servers: Python's {@code TCPServer}, {@code ThreadingTCPServer} and friends, chosen by
+ * {@link dev.socketserver.api.Concurrency} policy.
+ *
+ * {@snippet :
+ * try (Server server = TcpServer.builder()
+ *         .bind(new InetSocketAddress("localhost", 3130))
+ *         .concurrency(Concurrency.virtualThreads().limit(10_000))
+ *         .handler(c -> c.input().transferTo(c.output()))
+ *         .build()) {
+ *     server.serveForever();
+ * }
+ * }
+ *
+ * <p>The address family follows the bind address: an IPv4 address gives an IPv4 socket, an IPv6
+ * address an IPv6 socket, and the wildcard ({@code bind(port)}, or host {@code ""}) a dual-stack
+ * socket that accepts both where the OS allows it.
+ */
+public final class TcpServer {
+  private TcpServer() {}
+
+  /** Returns a new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Configures and builds a TCP server. {@link #build()} binds and listens.
+   *
+   * <p>Not thread-safe: configure it on one thread.
+   */
+  public static final class Builder extends StreamServerBuilder<Builder> {
+    private @Nullable InetSocketAddress address;
+    private boolean inherited;
+    private int backlog = 1024;
+    private boolean reuseAddress = true;
+    private boolean reusePort;
+    private final Map<SocketOption<?>, Object> connectionOptions = new LinkedHashMap<>();
+
+    private Builder() {
+      connectionOptions.put(StandardSocketOptions.TCP_NODELAY, true);
+    }
+
+    /** Binds to {@code address}; port 0 picks a free port. */
+    public Builder bind(InetSocketAddress address) {
+      this.address = Objects.requireNonNull(address, "address");
+      this.inherited = false;
+      return this;
+    }
+
+    /**
+     * Binds to {@code host} ({@code ""} for every interface, dual-stack) and {@code port} (0 picks
+     * a free port).
+     *
+     * @throws IllegalArgumentException if {@code port} is out of 0..65535
+     */
+    public Builder bind(String host, int port) {
+      checkPort(port);
+      return bind(host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port));
+    }
+
+    /**
+     * Binds to {@code port} on every interface (dual-stack); 0 picks a free port.
+     *
+     * @throws IllegalArgumentException if {@code port} is out of 0..65535
+     */
+    public Builder bind(int port) {
+      checkPort(port);
+      return bind(new InetSocketAddress(port));
+    }
+
+    /**
+     * Serves on the listening socket this process inherited, instead of binding one: Python's
+     * {@code socket.fromfd} for inetd-style launchers ({@link System#inheritedChannel()}).
+     */
+    public Builder inheritedChannel() {
+      this.inherited = true;
+      this.address = null;
+      return this;
+    }
+
+    /**
+     * Sets the listen backlog: connections the kernel queues while the server is busy; 1024 by
+     * default (Python's 5 refuses clients under a burst of connects). The kernel may cap it
+     * ({@code net.core.somaxconn}).
+     *
+     * @throws IllegalArgumentException if {@code backlog < 1}
+     */
+    public Builder backlog(int backlog) {
+      if (backlog < 1) {
+        throw new IllegalArgumentException("backlog < 1: " + backlog);
+      }
+      this.backlog = backlog;
+      return this;
+    }
+
+    /**
+     * Sets SO_REUSEADDR on the listening socket, so a restarted server can bind while old
+     * connections linger in TIME_WAIT; on by default.
+     */
+    public Builder reuseAddress(boolean on) {
+      this.reuseAddress = on;
+      return this;
+    }
+
+    /**
+     * Sets SO_REUSEPORT on the listening socket, so several sockets (processes) can listen on the
+     * same port and the kernel spreads connections across them; off by default.
+     */
+    public Builder reusePort(boolean on) {
+      this.reusePort = on;
+      return this;
+    }
+
+    /**
+     * Sets TCP_NODELAY on every connection; on by default, since output is buffered and flushed
+     * as whole replies (Python's {@code disable_nagle_algorithm}, which defaults to off and costs
+     * a delayed-ACK stall per request).
+     */
+    public Builder tcpNoDelay(boolean on) {
+      return socketOption(StandardSocketOptions.TCP_NODELAY, on);
+    }
+
+    /**
+     * Sets a socket option on every accepted connection, for example
+     * {@code StandardSocketOptions.SO_KEEPALIVE}. An option the platform does not support fails
+     * {@link #build()}.
+     */
+    public <T> Builder socketOption(SocketOption<T> option, T value) {
+      connectionOptions.put(Objects.requireNonNull(option, "option"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    @Override
+    public Server build() throws IOException {
+      var settings = settings();
+      var options = Map.copyOf(connectionOptions);
+      try (SocketChannel probe = SocketChannel.open()) {
+        for (SocketOption<?> option : options.keySet()) {
+          if (!probe.supportedOptions().contains(option)) {
+            throw new IllegalArgumentException(
+                "socket option " + option.name() + " is not supported on TCP connections here");
+          }
+        }
+      }
+      ServerSocketChannel listener = inherited ? inherited() : bound();
+      Counters counters = new Counters();
+      String name = "tcp " + listener.getLocalAddress();
+      StreamAcceptor acceptor =
+          StreamAcceptor.open(
+              listener,
+              name,
+              connectionOptions(),
+              channel -> configure(channel, options),
+              counters,
+              () -> {});
+      return new ServerCore<>(name, settings, acceptor, counters);
+    }
+
+    private ServerSocketChannel bound() throws IOException {
+      InetSocketAddress a = address;
+      if (a == null) {
+        throw new IllegalStateException("no address: call bind(...) or inheritedChannel() before build()");
+      }
+      if (a.isUnresolved()) {
+        throw new UnknownHostException(
+            "cannot bind TCP server: host " + a.getHostString() + " does not resolve");
+      }
+      ServerSocketChannel listener =
+          a.getAddress() instanceof Inet4Address
+              ? ServerSocketChannel.open(StandardProtocolFamily.INET)
+              : ServerSocketChannel.open();
+      try {
+        listener.setOption(StandardSocketOptions.SO_REUSEADDR, reuseAddress);
+        if (reusePort) {
+          if (!listener.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+            throw new IOException("SO_REUSEPORT is not supported on this platform: use reusePort(false)");
+          }
+          listener.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        }
+        listener.bind(a, backlog);
+        return listener;
+      } catch (BindException e) {
+        listener.close();
+        BindException better =
+            new BindException(
+                "cannot bind TCP server to " + a + ": " + e.getMessage()
+                    + " (is another server listening on port " + a.getPort()
+                    + "? stop it, choose another port, or use port 0 for a free one)");
+        better.initCause(e);
+        throw better;
+      } catch (IOException | RuntimeException e) {
+        listener.close();
+        throw e;
+      }
+    }
+
+    private static ServerSocketChannel inherited() throws IOException {
+      Channel channel = System.inheritedChannel();
+      if (channel instanceof ServerSocketChannel listener) {
+        return listener;
+      }
+      throw new IOException(
+          "no inherited listening socket (System.inheritedChannel() is " + channel
+              + "): start this program from inetd or a socket-activating launcher with a"
+              + " listening TCP socket as its standard input, or use bind(...)");
+    }
+
+    @SuppressWarnings("unchecked") // each value was put with its own option's type
+    private static void configure(SocketChannel channel, Map<SocketOption<?>, Object> options)
+        throws IOException {
+      for (var e : options.entrySet()) {
+        channel.setOption((SocketOption<Object>) e.getKey(), e.getValue());
+      }
+    }
+
+    private static void checkPort(int port) {
+      if (port < 0 || port > 0xFFFF) {
+        throw new IllegalArgumentException("port out of range 0..65535: " + port);
+      }
+    }
+  }
+}
