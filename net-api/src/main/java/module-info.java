@@ -18,6 +18,8 @@
  * accept loop, the readiness poller behind every stream {@code Connection}); it is exported only
  * to the transport modules and is not API.
  */
+// "module": the qualified export names transports that are compiled after this module.
+@SuppressWarnings("module")
 @org.jspecify.annotations.NullMarked
 module dev.socketserver.api {
   requires transitive org.slf4j;
@@ -26,7 +28,5 @@ module dev.socketserver.api {
   exports dev.socketserver.api;
   // The server core is shared by the transports only; users never see it.
   exports dev.socketserver.api.internal to
-      dev.socketserver.tcp,
-      dev.socketserver.udp,
-      dev.socketserver.unix;
+      dev.socketserver.tcp;
 }

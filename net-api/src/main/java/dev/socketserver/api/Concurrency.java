@@ -181,7 +181,7 @@ public final class Concurrency {
     if (limit != 0 && !(mode == Mode.SEQUENTIAL && limit == 1) && !(mode == Mode.POOL && limit == threads)) {
       s.append(".limit(").append(limit).append(')');
     }
-    if (mode == Mode.PLATFORM_THREADS && !daemon || mode == Mode.POOL && daemon) {
+    if ((mode == Mode.PLATFORM_THREADS && !daemon) || (mode == Mode.POOL && daemon)) {
       s.append(".daemon(").append(daemon).append(')');
     }
     if (!waitOnClose) {

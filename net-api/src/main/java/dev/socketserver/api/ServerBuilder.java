@@ -17,13 +17,11 @@ import org.jspecify.annotations.Nullable;
  * @param <B> the concrete builder type, returned by every setter
  */
 public abstract class ServerBuilder<R, B extends ServerBuilder<R, B>> {
-  private static final Runnable NOTHING = () -> {};
-
   private @Nullable RequestHandler<? super R> handler;
   private Concurrency concurrency = Concurrency.virtualThreads();
   private @Nullable ErrorHandler<? super R> errorHandler;
   private @Nullable Predicate<? super R> filter;
-  private Runnable timeoutHook = NOTHING;
+  private Runnable timeoutHook = ServerBuilder::nothing;
   private @Nullable Runnable serviceAction;
   private Duration serviceInterval = Duration.ofMillis(500);
   private Duration drainTimeout = Duration.ofSeconds(30);
@@ -127,6 +125,8 @@ public abstract class ServerBuilder<R, B extends ServerBuilder<R, B>> {
         serviceInterval,
         drainTimeout);
   }
+
+  private static void nothing() {}
 
   @SuppressWarnings("unchecked") // B is this builder's own type by the class's contract
   private B self() {

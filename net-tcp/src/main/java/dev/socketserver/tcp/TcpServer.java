@@ -190,7 +190,7 @@ public final class TcpServer {
             "cannot bind TCP server: host " + a.getHostString() + " does not resolve");
       }
       ServerSocketChannel listener =
-          a.getAddress() instanceof Inet4Address
+          a.getAddress() instanceof Inet4Address && !a.getAddress().isAnyLocalAddress()
               ? ServerSocketChannel.open(StandardProtocolFamily.INET)
               : ServerSocketChannel.open();
       try {

@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * @param <R> the request type
  */
+// inFlight is volatile for lock-free reads by metrics(); every write happens under the lock.
+@SuppressWarnings("NonAtomicVolatileUpdate")
 public final class ServerCore<R> implements Server {
   private static final Logger log = LoggerFactory.getLogger("dev.socketserver.Server");
   private static final ScopedValue<ServerCore<?>> HANDLING = ScopedValue.newInstance();
@@ -143,7 +145,7 @@ public final class ServerCore<R> implements Server {
   public Server start() {
     lock.lock();
     try {
-      if (state != State.NEW && state != State.RUNNING || servingThread != null) {
+      if ((state != State.NEW && state != State.RUNNING) || servingThread != null) {
         throw new IllegalStateException("cannot start " + this + ": it is serving or shut down");
       }
     } finally {

@@ -1,0 +1,549 @@
+package dev.socketserver.api.testing;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+import dev.socketserver.api.Concurrency;
+import dev.socketserver.api.Connection;
+import dev.socketserver.api.FrameTooLongException;
+import dev.socketserver.api.RequestHandler;
+import dev.socketserver.api.Server;
+import dev.socketserver.api.ServerMetrics;
+import dev.socketserver.api.StreamServerBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The contract every stream server keeps, whatever its transport: CPython's
+ * {@code test_socketserver} scenarios ported to this API, plus what Python gets wrong. A
+ * transport's test extends it and says how to build a server and connect to it (TCP, Unix
+ * stream, TLS), so they all behave alike by construction.
+ */
+@Timeout(60)
+public abstract class StreamServerContract {
+
+  /** Returns a builder bound to a fresh loopback address (port 0, or a new socket path). */
+  protected abstract StreamServerBuilder<?> newBuilder() throws IOException;
+
+  /** Connects a client to {@code server}. */
+  protected abstract Connection connect(Server server) throws IOException;
+
+  /** The policies every scenario runs under. */
+  protected static Stream<Concurrency> policies() {
+    return Stream.of(
+        Concurrency.sequential(),
+        Concurrency.platformThreads(),
+        Concurrency.virtualThreads(),
+        Concurrency.pool(3),
+        Concurrency.virtualThreads().limit(2));
+  }
+
+  /** Echoes lines until end of stream. */
+  protected static final RequestHandler<Connection> LINE_ECHO =
+      c -> {
+        for (String line; (line = c.readLine(8192)) != null; ) {
+          c.output().write((line + "\n").getBytes(UTF_8));
+        }
+      };
+
+  private Server serve(StreamServerBuilder<?> builder) throws IOException {
+    return builder.build().start();
+  }
+
+  private static String exchange(Connection c, String line) throws IOException {
+    c.output().write((line + "\n").getBytes(UTF_8));
+    return c.readLine(8192);
+  }
+
+  // ---- CPython scenarios ----
+
+  @ParameterizedTest
+  @MethodSource("policies")
+  void echoesOneLinePerClientForThreeClientsInTurn(Concurrency policy) throws Exception {
+    try (Server server = serve(newBuilder().concurrency(policy).handler(LINE_ECHO))) {
+      for (int i = 0; i < 3; i++) {
+        try (Connection c = connect(server)) {
+          assertEquals("hello " + i, exchange(c, "hello " + i));
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("policies")
+  void servesManyClientsAtOnceWithinThePolicy(Concurrency policy) throws Exception {
+    try (Server server = serve(newBuilder().concurrency(policy).handler(LINE_ECHO));
+        ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<String>> replies = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        String msg = "client " + i;
+        replies.add(clients.submit(() -> {
+          try (Connection c = connect(server)) {
+            return exchange(c, msg);
+          }
+        }));
+      }
+      for (int i = 0; i < 20; i++) {
+        assertEquals("client " + i, replies.get(i).get());
+      }
+    }
+  }
+
+  @Test
+  void localAddressIsTheBoundSocketsAddress() throws Exception {
+    AtomicReference<Object> seen = new AtomicReference<>();
+    try (Server server = serve(newBuilder().handler(c -> seen.set(c.localAddress())))) {
+      try (Connection c = connect(server)) {
+        assertEquals(server.localAddress(), c.remoteAddress());
+        assertEquals(-1, c.input().read());
+      }
+      assertEquals(server.localAddress(), seen.get());
+    }
+  }
+
+  @Test
+  void handleRequestServesExactlyOneRequest() throws Exception {
+    try (Server server = newBuilder().concurrency(Concurrency.sequential()).handler(LINE_ECHO).build()) {
+      CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
+        try (Connection c = connect(server)) {
+          return exchange(c, "one");
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      assertTrue(server.handleRequest(Duration.ofSeconds(30)));
+      assertEquals("one", first.get());
+      assertEquals(1, server.metrics().accepted());
+    }
+  }
+
+  @Test
+  void handleRequestRunsTheTimeoutHookWhenNoRequestComes() throws Exception {
+    AtomicInteger timeouts = new AtomicInteger();
+    try (Server server = newBuilder().handler(LINE_ECHO).onTimeout(timeouts::incrementAndGet).build()) {
+      assertFalse(server.handleRequest(Duration.ofMillis(20)));
+      assertEquals(1, timeouts.get());
+      assertEquals(0, server.metrics().accepted());
+    }
+  }
+
+  // ---- lifecycle ----
+
+  @Test
+  void closeWithNoRequestEverServedTerminates() throws Exception {
+    Server server = newBuilder().handler(LINE_ECHO).build();
+    assertEquals(Server.State.NEW, server.state());
+    server.close();
+    assertEquals(Server.State.TERMINATED, server.state());
+    server.close(); // idempotent
+    assertFalse(server.handleRequest(Duration.ZERO));
+    assertThrows(IllegalStateException.class, server::start);
+  }
+
+  @Test
+  void serversShutDownWhileStartingAllReturnAndClose() throws Exception {
+    List<Server> servers = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      Server server = newBuilder().handler(LINE_ECHO).build();
+      servers.add(server);
+      server.start();
+      server.shutdown(); // races with the serving thread's start
+    }
+    for (Server server : servers) {
+      assertTrue(server.awaitTermination(Duration.ofSeconds(10)), server::toString);
+      server.close();
+      assertEquals(Server.State.TERMINATED, server.state());
+    }
+  }
+
+  @Test
+  void serveForeverReturnsAfterShutdownFromAnotherThread() throws Exception {
+    Server server = newBuilder().handler(LINE_ECHO).build();
+    CompletableFuture<Void> serving = CompletableFuture.runAsync(server::serveForever);
+    try (Connection c = connect(server)) {
+      assertEquals("x", exchange(c, "x")); // the loop is up
+    }
+    server.shutdown();
+    serving.get(10, TimeUnit.SECONDS);
+    server.close();
+    assertEquals(Server.State.TERMINATED, server.state());
+  }
+
+  @ParameterizedTest
+  @MethodSource("policies")
+  void shutdownFromInsideAHandlerReturnsUnderEveryPolicy(Concurrency policy) throws Exception {
+    AtomicReference<Server> self = new AtomicReference<>();
+    Server server = newBuilder().concurrency(policy).handler(c -> {
+      self.get().shutdown();
+      self.get().close(); // from inside: must not wait for itself
+      c.output().write("bye\n".getBytes(UTF_8));
+    }).build();
+    self.set(server);
+    CompletableFuture<Void> serving = CompletableFuture.runAsync(server::serveForever);
+    try (Connection c = connect(server)) {
+      assertEquals("bye", c.readLine(100));
+    }
+    serving.get(10, TimeUnit.SECONDS);
+    assertTrue(server.awaitTermination(Duration.ofSeconds(10)));
+  }
+
+  @Test
+  void clientsAfterShutdownAreRefusedNotLeftHanging() throws Exception {
+    Server server = serve(newBuilder().handler(LINE_ECHO));
+    server.shutdown();
+    assertTrue(server.awaitTermination(Duration.ofSeconds(10)));
+    assertThrows(IOException.class, () -> connect(server).close());
+  }
+
+  @Test
+  void shutdownLetsInFlightRequestsFinish() throws Exception {
+    CountDownLatch inHandler = new CountDownLatch(1);
+    try (Server server = serve(newBuilder().handler(c -> {
+      inHandler.countDown();
+      LINE_ECHO.handle(c);
+    }))) {
+      try (Connection c = connect(server)) {
+        c.output().write("ping\n".getBytes(UTF_8));
+        inHandler.await();
+        server.shutdown();
+        assertEquals("ping", c.readLine(100)); // accepted before shutdown: fully served
+        assertEquals("pong", exchange(c, "pong"));
+      }
+      assertTrue(server.awaitTermination(Duration.ofSeconds(10)));
+    }
+  }
+
+  @Test
+  void closeForceClosesARequestStuckPastTheDrainDeadline() throws Exception {
+    CountDownLatch inHandler = new CountDownLatch(1);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Server server = serve(newBuilder()
+        .drainTimeout(Duration.ofMillis(200))
+        .errorHandler((c, e) -> failure.set(e))
+        .handler(c -> {
+          inHandler.countDown();
+          c.input().read(); // the client never sends: stuck until force-closed
+        }));
+    try (Connection c = connect(server)) {
+      inHandler.await();
+      server.close();
+      assertEquals(Server.State.TERMINATED, server.state());
+      assertEquals(-1, c.input().read()); // the server closed it
+      assertInstanceOf(IOException.class, failure.get());
+    }
+  }
+
+  @Test
+  void shutdownNowInterruptsAHandlerBlockedOutsideIo() throws Exception {
+    CountDownLatch inHandler = new CountDownLatch(1);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Server server = serve(newBuilder().errorHandler((c, e) -> failure.set(e)).handler(c -> {
+      inHandler.countDown();
+      new CountDownLatch(1).await(); // blocks for ever unless interrupted
+    }));
+    try (Connection _ = connect(server)) {
+      inHandler.await();
+      server.shutdownNow();
+      assertTrue(server.awaitTermination(Duration.ofSeconds(10)));
+      assertInstanceOf(InterruptedException.class, failure.get());
+    }
+  }
+
+  // ---- errors and hooks ----
+
+  @Test
+  void aThrowingHandlerIsReportedOnceAndTheServerKeepsServing() throws Exception {
+    List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CountDownLatch reported = new CountDownLatch(1);
+    try (Server server = serve(newBuilder()
+        .errorHandler((c, e) -> {
+          errors.add(e);
+          reported.countDown();
+        })
+        .handler(c -> {
+          String line = c.readLine(100);
+          if ("boom".equals(line)) {
+            throw new IllegalStateException("boom");
+          }
+          c.output().write((line + "\n").getBytes(UTF_8));
+        }))) {
+      try (Connection c = connect(server)) {
+        c.output().write("boom\n".getBytes(UTF_8));
+        assertNull(c.readLine(100)); // closed after the failure
+      }
+      reported.await();
+      try (Connection c = connect(server)) {
+        assertEquals("fine", exchange(c, "fine"));
+      }
+      assertEquals(1, errors.size());
+      assertEquals("boom", errors.get(0).getMessage());
+      Await.until("counters settle", Duration.ofSeconds(10), () -> server.metrics().active() == 0);
+      ServerMetrics m = server.metrics();
+      assertEquals(2, m.accepted());
+      assertEquals(1, m.failed());
+      assertEquals(1, m.completed());
+    }
+  }
+
+  @Test
+  void aRejectedConnectionIsClosedAndNeverHandled() throws Exception {
+    AtomicInteger handled = new AtomicInteger();
+    AtomicInteger asked = new AtomicInteger();
+    try (Server server = serve(newBuilder()
+        .filter(c -> asked.incrementAndGet() > 1) // the first client is refused
+        .handler(c -> {
+          handled.incrementAndGet();
+          LINE_ECHO.handle(c);
+        }))) {
+      try (Connection c = connect(server)) {
+        assertEquals(-1, c.input().read());
+      }
+      try (Connection c = connect(server)) {
+        assertEquals("ok", exchange(c, "ok"));
+      }
+      assertEquals(2, asked.get());
+      assertEquals(1, handled.get());
+      assertEquals(1, server.metrics().rejected());
+    }
+  }
+
+  @Test
+  void theServiceActionRunsWhileServing() throws Exception {
+    CountDownLatch ran = new CountDownLatch(3);
+    Server server = serve(newBuilder().handler(LINE_ECHO).serviceAction(Duration.ofMillis(5), ran::countDown));
+    try {
+      assertTrue(ran.await(10, TimeUnit.SECONDS));
+    } finally {
+      server.close();
+    }
+  }
+
+  @Test
+  void aMissingHandlerFailsTheBuildWithAClearMessage() {
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> newBuilder().build());
+    assertTrue(e.getMessage().contains("handler"), e.getMessage());
+  }
+
+  // ---- limits ----
+
+  @Test
+  void limitNeverLetsMoreThanNHandlersRunAtOnce() {
+    qt().withExamples(8).withShrinkCycles(0)
+        .forAll(integers().between(1, 4), integers().between(1, 10))
+        .checkAssert((limit, clients) -> {
+          try {
+            checkLimit(limit, clients);
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        });
+  }
+
+  private void checkLimit(int limit, int clients) throws Exception {
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger max = new AtomicInteger();
+    Semaphore release = new Semaphore(0);
+    try (Server server = serve(newBuilder()
+        .concurrency(Concurrency.virtualThreads().limit(limit))
+        .handler(c -> {
+          max.accumulateAndGet(running.incrementAndGet(), Math::max);
+          release.acquire();
+          running.decrementAndGet();
+          c.output().write('k');
+        }));
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<Integer>> done = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        done.add(pool.submit(() -> {
+          try (Connection c = connect(server)) {
+            return c.input().read();
+          }
+        }));
+      }
+      for (int left = clients; left > 0; left--) {
+        int expected = Math.min(limit, left);
+        Await.until(expected + " handlers running", Duration.ofSeconds(20), () -> running.get() == expected);
+        assertTrue(running.get() <= limit, "running " + running.get() + " > limit " + limit);
+        release.release();
+      }
+      for (Future<Integer> f : done) {
+        assertEquals('k', f.get());
+      }
+      assertEquals(Math.min(limit, clients), max.get());
+    }
+  }
+
+  // ---- data ----
+
+  @Test
+  void aSixteenMebibytePlusOneWriteArrivesWhole() throws Exception {
+    byte[] big = new byte[(16 << 20) + 1];
+    new Random(42).nextBytes(big);
+    try (Server server = serve(newBuilder().handler(c -> c.output().write(big)))) {
+      try (Connection c = connect(server)) {
+        byte[] got = c.input().readAllBytes();
+        assertArrayEquals(big, got);
+      }
+    }
+  }
+
+  @Test
+  void echoesAllBytesWhateverTheBufferSizes() throws Exception {
+    byte[] data = new byte[60_000];
+    new Random(7).nextBytes(data);
+    for (int[] sizes : new int[][] {{1, 0}, {1, 1}, {7, 3}, {8192, 8192}, {65536, 0}}) {
+      try (Server server = serve(newBuilder()
+          .readBufferSize(sizes[0])
+          .writeBufferSize(sizes[1])
+          .handler(c -> c.input().transferTo(c.output())))) {
+        try (Connection c = connect(server)) {
+          CompletableFuture<byte[]> echoed = CompletableFuture.supplyAsync(() -> {
+            try {
+              return c.input().readAllBytes();
+            } catch (IOException e) {
+              throw new IllegalStateException(e);
+            }
+          });
+          OutputStream out = c.output();
+          for (int off = 0; off < data.length; off += 1000) {
+            out.write(data, off, Math.min(1000, data.length - off));
+          }
+          c.shutdownOutput();
+          assertArrayEquals(data, echoed.get(30, TimeUnit.SECONDS), "buffers " + sizes[0] + "/" + sizes[1]);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aHalfClosedClientStillGetsItsReply() throws Exception {
+    try (Server server = serve(newBuilder().handler(c -> {
+      byte[] all = c.input().readAllBytes(); // until the client's half-close
+      c.output().write(("got " + all.length + "\n").getBytes(UTF_8));
+    }))) {
+      try (Connection c = connect(server)) {
+        c.output().write(new byte[1234]);
+        c.shutdownOutput();
+        assertEquals("got 1234", c.readLine(100));
+      }
+    }
+  }
+
+  @Test
+  void aReadTimesOutAndTheConnectionStaysUsable() throws Exception {
+    try (Server server = serve(newBuilder().readTimeout(Duration.ofMillis(50)).handler(c -> {
+      try {
+        c.input().read();
+      } catch (SocketTimeoutException e) {
+        c.output().write("timeout\n".getBytes(UTF_8));
+      }
+      c.output().write((c.readLine(100) + "\n").getBytes(UTF_8));
+    }))) {
+      try (Connection c = connect(server)) {
+        assertEquals("timeout", c.readLine(100));
+        assertEquals("after", exchange(c, "after"));
+      }
+    }
+  }
+
+  @Test
+  void aLineLongerThanTheLimitFailsWithoutClosingOtherConnections() throws Exception {
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    CountDownLatch failed = new CountDownLatch(1);
+    try (Server server = serve(newBuilder()
+        .errorHandler((c, e) -> {
+          failure.set(e);
+          failed.countDown();
+        })
+        .handler(c -> {
+          for (String line; (line = c.readLine(10)) != null; ) {
+            c.output().write((line + "\n").getBytes(UTF_8));
+          }
+        }))) {
+      try (Connection good = connect(server); Connection bad = connect(server)) {
+        assertEquals("0123456789", exchange(good, "0123456789")); // exactly at the limit
+        assertEquals("crlf", exchange(good, "crlf\r"));
+        bad.output().write("0123456789A\n".getBytes(UTF_8));
+        bad.output().flush();
+        assertEquals(-1, bad.input().read());
+        failed.await();
+        FrameTooLongException e = assertInstanceOf(FrameTooLongException.class, failure.get());
+        assertEquals(10, e.limit());
+        assertEquals("still", exchange(good, "still"));
+      }
+    }
+  }
+
+  @Test
+  void aClientThatLeavesMidReplyDoesNotDisturbOthers() throws Exception {
+    CountDownLatch failed = new CountDownLatch(1);
+    try (Server server = serve(newBuilder()
+        .errorHandler((c, e) -> failed.countDown())
+        .handler(c -> {
+          String first = c.readLine(100);
+          if ("flood".equals(first)) {
+            byte[] chunk = new byte[65536];
+            while (true) {
+              c.output().write(chunk); // until the client is gone
+            }
+          }
+          c.output().write((first + "\n").getBytes(UTF_8));
+        }))) {
+      try (Connection flood = connect(server)) {
+        flood.output().write("flood\n".getBytes(UTF_8));
+        flood.output().flush();
+        InputStream in = flood.input();
+        in.readNBytes(100_000);
+      } // leaves mid-reply
+      failed.await();
+      try (Connection c = connect(server)) {
+        assertEquals("fine", exchange(c, "fine"));
+      }
+    }
+  }
+
+  @Test
+  void metricsCountRequestsAndBytes() throws Exception {
+    try (Server server = serve(newBuilder().handler(LINE_ECHO))) {
+      for (int i = 0; i < 3; i++) {
+        try (Connection c = connect(server)) {
+          assertEquals("abc", exchange(c, "abc"));
+        }
+      }
+      Await.until("3 completed", Duration.ofSeconds(10), () -> server.metrics().completed() == 3);
+      ServerMetrics m = server.metrics();
+      assertEquals(3, m.accepted());
+      assertEquals(0, m.active());
+      assertEquals(12, m.bytesRead());
+      assertEquals(12, m.bytesWritten());
+    }
+  }
+}
