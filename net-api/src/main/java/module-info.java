@@ -28,5 +28,7 @@ module dev.socketserver.api {
   exports dev.socketserver.api;
   // The server core is shared by the transports only; users never see it.
   exports dev.socketserver.api.internal to
-      dev.socketserver.tcp;
+      dev.socketserver.tcp,
+      dev.socketserver.udp,
+      dev.socketserver.unix;
 }
