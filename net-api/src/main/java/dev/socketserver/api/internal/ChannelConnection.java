@@ -494,7 +494,13 @@ public final class ChannelConnection implements Connection, Poller.Ready {
 
     @Override
     public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
+      ByteBuffer buf = buffer;
+      if (buf != null && buf.hasRemaining() && writeBufferSize > 0) {
+        writer = Thread.currentThread();
+        buf.put((byte) b);
+      } else {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
     }
 
     @Override
