@@ -30,7 +30,7 @@ final class LengthFieldFraming extends Framing {
       int strip,
       boolean includesHeader) {
     super(maxFrame);
-    if (fieldLength < 1 || fieldLength > 4 && fieldLength != 8) {
+    if (fieldLength < 1 || (fieldLength > 4 && fieldLength != 8)) {
       throw new IllegalArgumentException("fieldLength must be 1, 2, 3, 4 or 8: " + fieldLength);
     }
     if (offset < 0 || offset > MAX_OFFSET) {
@@ -92,7 +92,7 @@ final class LengthFieldFraming extends Framing {
           + " cannot recreate; use strip(0) and write the header in the frame");
     }
     long value = (long) body - adjustment + (includesHeader ? header : 0);
-    if (value < 0 || fieldLength < 8 && value >>> (8 * fieldLength) != 0) {
+    if (value < 0 || (fieldLength < 8 && value >>> (8 * fieldLength) != 0)) {
       throw new IllegalArgumentException("frame of " + body + " bytes needs length " + value
           + ", which does not fit the " + fieldLength + "-byte field of " + this);
     }
