@@ -1,6 +1,7 @@
 package dev.socketserver.api.internal;
 
 import java.io.IOException;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -95,6 +96,8 @@ public final class Poller implements AutoCloseable {
     if (key.attachment() instanceof Ready ready) {
       try {
         ready.ready(key.readyOps());
+      } catch (CancelledKeyException e) {
+        // Closed by another thread after select() chose the key (readyOps() throws then): no news.
       } catch (RuntimeException e) {
         log.warn("Readiness callback failed for {}", key.channel(), e);
       }
