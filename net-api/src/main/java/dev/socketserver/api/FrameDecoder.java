@@ -43,7 +43,9 @@ public sealed interface FrameDecoder permits FrameDecoderBase {
    * end is kept for the next call.
    *
    * @return the frames, in order; empty if the chunk completes none
-   * @throws FrameException as {@link #decode(ByteBuffer)}
+   * @throws FrameException as {@link #decode(ByteBuffer)}; the frames decoded before the bad one
+   *     in this call are dropped with the list, so a caller that must answer them calls
+   *     {@code decode} in a loop instead
    */
   default List<byte[]> decodeAll(ByteBuffer chunk) throws FrameException {
     List<byte[]> frames = new ArrayList<>();
