@@ -193,9 +193,8 @@ final class DelimiterFraming extends Framing {
     private int accLen;
     private int scanned;
 
-    @Override
-    Framing framing() {
-      return DelimiterFraming.this;
+    Decoder() {
+      super(DelimiterFraming.this);
     }
 
     @Override

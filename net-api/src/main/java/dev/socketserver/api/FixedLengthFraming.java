@@ -50,9 +50,8 @@ final class FixedLengthFraming extends Framing {
     private byte @Nullable [] frame;
     private int filled;
 
-    @Override
-    Framing framing() {
-      return FixedLengthFraming.this;
+    Decoder() {
+      super(FixedLengthFraming.this);
     }
 
     @Override

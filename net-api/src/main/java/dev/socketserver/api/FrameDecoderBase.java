@@ -6,7 +6,12 @@ import org.jspecify.annotations.Nullable;
 /** What every decoder shares: the broken state after a {@link FrameException}. */
 abstract sealed class FrameDecoderBase implements FrameDecoder
     permits DelimiterFraming.Decoder, LengthFieldFraming.Decoder, FixedLengthFraming.Decoder {
+  private final Framing framing;
   private boolean broken;
+
+  FrameDecoderBase(Framing framing) {
+    this.framing = framing;
+  }
 
   @Override
   public final byte @Nullable [] decode(ByteBuffer chunk) throws FrameException {
@@ -26,7 +31,7 @@ abstract sealed class FrameDecoderBase implements FrameDecoder
     if (n > 0) {
       broken = true;
       throw new FrameException(
-          "truncated " + framing().noun() + ": the stream ended after " + n + " bytes of it");
+          "truncated " + framing.noun() + ": the stream ended after " + n + " bytes of it");
     }
   }
 
@@ -35,9 +40,6 @@ abstract sealed class FrameDecoderBase implements FrameDecoder
     checkUsable();
     return takeRemainder();
   }
-
-  /** Returns the framing this decoder decodes. */
-  abstract Framing framing();
 
   /** {@link #decode(ByteBuffer)} on a usable decoder. */
   abstract byte @Nullable [] next(ByteBuffer chunk) throws FrameException;
@@ -55,7 +57,7 @@ abstract sealed class FrameDecoderBase implements FrameDecoder
   private void checkUsable() {
     if (broken) {
       throw new IllegalStateException(
-          "decoder for " + framing() + " failed earlier: the stream cannot be trusted any more");
+          "decoder for " + framing + " failed earlier: the stream cannot be trusted any more");
     }
   }
 }

@@ -138,9 +138,8 @@ final class LengthFieldFraming extends Framing {
     private byte @Nullable [] frame;
     private int filled;
 
-    @Override
-    Framing framing() {
-      return LengthFieldFraming.this;
+    Decoder() {
+      super(LengthFieldFraming.this);
     }
 
     @Override
