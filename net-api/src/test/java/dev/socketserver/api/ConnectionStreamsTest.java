@@ -37,7 +37,7 @@ class ConnectionStreamsTest {
       .mix(integers().between(1, 300), 50);
   /** A write of n bytes (n >= 0), or a flush (-1); -2 is a single-byte {@code write(int)}. */
   private static final Gen<List<Integer>> WRITES =
-      lists().of(integers().between(-2, 1500)).ofSizeBetween(0, 30);
+      lists().of(integers().between(-2, 4000)).ofSizeBetween(0, 30);
   private static final Gen<List<Integer>> READS =
       lists().of(integers().between(0, 5000)).ofSizeBetween(1, 10);
 

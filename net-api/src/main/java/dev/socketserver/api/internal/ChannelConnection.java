@@ -511,7 +511,7 @@ public final class ChannelConnection implements Connection, Poller.Ready {
     @Override
     public void write(int b) throws IOException {
       ByteBuffer buf = buffer;
-      if (buf != null && buf.hasRemaining() && writeBufferSize > 0) {
+      if (buf != null && buf.position() < writeBufferSize) {
         writer = Thread.currentThread();
         buf.put((byte) b);
       } else {
@@ -519,6 +519,8 @@ public final class ChannelConnection implements Connection, Poller.Ready {
       }
     }
 
+    // Pooled write buffers hold at least 8 KiB (see BufferPools): only writeBufferSize bytes of one
+    // are used for buffering, all of it for streaming a large or unbuffered write.
     @Override
     public void write(byte[] src, int off, int len) throws IOException {
       Objects.checkFromIndexSize(off, len, src.length);
@@ -527,14 +529,14 @@ public final class ChannelConnection implements Connection, Poller.Ready {
       if (b == null) {
         buffer = b = writePool.take();
       }
-      if (len > b.remaining() || writeBufferSize == 0) {
-        drain(b);
-      }
-      if (len < b.remaining() && writeBufferSize > 0) {
+      if (len < writeBufferSize) {
+        if (len > writeBufferSize - b.position()) {
+          drain(b);
+        }
         b.put(src, off, len);
         return;
       }
-      // Large or unbuffered write: stream it through the (now empty) buffer, then give it back.
+      drain(b);
       while (len > 0) {
         int n = Math.min(len, b.remaining());
         b.put(src, off, n);
