@@ -375,7 +375,7 @@ public final class ServerCore<R> implements Server {
         counters.completed.increment();
       } catch (Throwable t) { // a handler's failure of any kind must not stop the server
         counters.failed.increment();
-        reportError(request, t);
+        reportError(request, t, stopped);
       }
     }
 
@@ -389,7 +389,11 @@ public final class ServerCore<R> implements Server {
     }
   }
 
-  private void reportError(R request, Throwable error) {
+  /**
+   * Tells the error handler; the default logs a WARN, or a DEBUG when the server itself stopped
+   * the request ({@code stopped}: shutdownNow or the drain deadline, already logged once).
+   */
+  private void reportError(R request, Throwable error, boolean stopped) {
     ErrorHandler<? super R> custom = errorHandler;
     if (custom != null) {
       try {
@@ -397,6 +401,8 @@ public final class ServerCore<R> implements Server {
       } catch (RuntimeException e) {
         log.warn("Error handler failed for {}", acceptor.describe(request), e);
       }
+    } else if (stopped) {
+      log.debug("Request from {} stopped by shutdown: {}", acceptor.describe(request), error.toString());
     } else if (error instanceof FrameException) {
       log.warn("Closing connection from {}: {}", acceptor.describe(request), error.getMessage());
     } else if (error instanceof IOException) {
