@@ -8,7 +8,8 @@
  *       argument;</li>
  *   <li>one class per example: {@code Hello} (the seed's Listing 2), {@code Welcome} and
  *       {@code WelcomeClient} (server.py / client.py), {@code Echo} and {@code EchoClient} (the
- *       {@code ThreadingTCPServer} pair), {@code SocketBasics} (tables 2 and 3);</li>
+ *       {@code ThreadingTCPServer} pair), {@code SocketBasics} (tables 2 and 3), {@code LineEcho} and {@code LengthEcho} (framing),
+ *       {@code HttpHello} (HTTP/1.1 keep-alive, the benchmark peer of Python's http.server);</li>
  *   <li>two small helpers they share: {@code Options} parses {@code --name value} arguments and
  *       {@code Serving} runs a server until Ctrl-C or SIGTERM, then drains it.</li>
  * </ul>

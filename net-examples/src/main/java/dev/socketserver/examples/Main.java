@@ -28,6 +28,7 @@ public final class Main {
           new Example("echo", "TCP 3130: greets each client, then echoes every byte; concurrent", Echo::main),
           new Example("line-echo", "TCP 3131: echoes each line; a line over --max bytes gets an error and is cut off", LineEcho::main),
           new Example("length-echo", "TCP 3132: echoes 4-byte big-endian length-prefixed messages", LengthEcho::main),
+          new Example("http-hello", "TCP 8080: HTTP/1.1 keep-alive server answering \"Hello, World!\" (the benchmark peer of http.server)", HttpHello::main),
           new Example("echo-client", "interactive: sends each line typed to the echo server, prints the echo", EchoClient::main),
           new Example("socket-basics", "the socket module's tables in Java: names, a socket's life, options, fromfd", SocketBasics::main));
 
