@@ -127,6 +127,52 @@ class ConnectionStreamsTest {
     }
   }
 
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void transferToEchoesEveryByteIntoItsOwnOutputOrAnyOtherStream() throws Exception {
+    byte[] data = new byte[30_000];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (byte) (i * 31 + (i >>> 9));
+    }
+    int[][] sizes = {{1, 0}, {1, 1}, {7, 3}, {300, 5000}, {8192, 8192}, {65536, 0}, {100, 65536}};
+    for (int[] s : sizes) {
+      for (boolean own : new boolean[] {true, false}) {
+        try (Loopback pair = Loopback.open(
+            ConnectionOptions.defaults(),
+            ConnectionOptions.defaults().withReadBufferSize(s[0]).withWriteBufferSize(s[1]))) {
+          ByteArrayOutputStream copy = new ByteArrayOutputStream();
+          CompletableFuture<Long> echo = CompletableFuture.supplyAsync(() -> {
+            try {
+              OutputStream to = own ? pair.right().output() : copy;
+              long n = pair.right().input().transferTo(to);
+              if (!own) {
+                pair.right().output().write(copy.toByteArray());
+              }
+              pair.right().shutdownOutput();
+              return n;
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+          CompletableFuture<byte[]> back = CompletableFuture.supplyAsync(() -> {
+            try {
+              return pair.left().input().readAllBytes();
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+          for (int off = 0; off < data.length; off += 777) {
+            pair.left().output().write(data, off, Math.min(777, data.length - off));
+          }
+          pair.left().shutdownOutput();
+          String what = "buffers " + s[0] + "/" + s[1] + (own ? ", own output" : ", other stream");
+          assertEquals(data.length, echo.get(30, TimeUnit.SECONDS), what);
+          assertArrayEquals(data, back.get(30, TimeUnit.SECONDS), what);
+        }
+      }
+    }
+  }
+
   /** What reading a whole stream gives: its frames, then the failure that ended it, if any. */
   private record Outcome(List<byte[]> frames, @Nullable String failure) {
     void assertSame(Outcome other) {
