@@ -3,16 +3,15 @@ package dev.socketserver.tcp;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.StreamServerBuilder;
 import dev.socketserver.api.internal.Counters;
+import dev.socketserver.api.internal.IpBinding;
 import dev.socketserver.api.internal.ServerCore;
 import dev.socketserver.api.internal.StreamAcceptor;
 import java.io.IOException;
 import java.net.BindException;
-import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
 import java.net.SocketOption;
-import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
-import java.net.UnknownHostException;
 import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -78,8 +77,7 @@ public final class TcpServer {
      * @throws IllegalArgumentException if {@code port} is out of 0..65535
      */
     public Builder bind(String host, int port) {
-      checkPort(port);
-      return bind(host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port));
+      return bind(IpBinding.address(host, port));
     }
 
     /**
@@ -88,8 +86,7 @@ public final class TcpServer {
      * @throws IllegalArgumentException if {@code port} is out of 0..65535
      */
     public Builder bind(int port) {
-      checkPort(port);
-      return bind(new InetSocketAddress(port));
+      return bind(IpBinding.address("", port));
     }
 
     /**
@@ -185,33 +182,17 @@ public final class TcpServer {
       if (a == null) {
         throw new IllegalStateException("no address: call bind(...) or inheritedChannel() before build()");
       }
-      if (a.isUnresolved()) {
-        throw new UnknownHostException(
-            "cannot bind TCP server: host " + a.getHostString() + " does not resolve");
-      }
+      IpBinding.resolved(a, "TCP server");
+      ProtocolFamily family = IpBinding.family(a);
       ServerSocketChannel listener =
-          a.getAddress() instanceof Inet4Address && !a.getAddress().isAnyLocalAddress()
-              ? ServerSocketChannel.open(StandardProtocolFamily.INET)
-              : ServerSocketChannel.open();
+          family == null ? ServerSocketChannel.open() : ServerSocketChannel.open(family);
       try {
-        listener.setOption(StandardSocketOptions.SO_REUSEADDR, reuseAddress);
-        if (reusePort) {
-          if (!listener.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
-            throw new IOException("SO_REUSEPORT is not supported on this platform: use reusePort(false)");
-          }
-          listener.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-        }
+        IpBinding.reuse(listener, reuseAddress, reusePort);
         listener.bind(a, backlog);
         return listener;
       } catch (BindException e) {
         listener.close();
-        BindException better =
-            new BindException(
-                "cannot bind TCP server to " + a + ": " + e.getMessage()
-                    + " (is another server listening on port " + a.getPort()
-                    + "? stop it, choose another port, or use port 0 for a free one)");
-        better.initCause(e);
-        throw better;
+        throw IpBinding.bindFailure("TCP server", a, e);
       } catch (IOException | RuntimeException e) {
         listener.close();
         throw e;
@@ -234,12 +215,6 @@ public final class TcpServer {
         throws IOException {
       for (var e : options.entrySet()) {
         channel.setOption((SocketOption<Object>) e.getKey(), e.getValue());
-      }
-    }
-
-    private static void checkPort(int port) {
-      if (port < 0 || port > 0xFFFF) {
-        throw new IllegalArgumentException("port out of range 0..65535: " + port);
       }
     }
   }
