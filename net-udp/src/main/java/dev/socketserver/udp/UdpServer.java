@@ -124,15 +124,16 @@ public final class UdpServer implements Server {
    * @return whether the server was a member there
    */
   public boolean leaveGroup(InetAddress group, NetworkInterface networkInterface) {
-    boolean left = false;
-    for (MembershipKey key : memberships) {
-      if (key.group().equals(group) && key.networkInterface().equals(networkInterface)) {
-        left |= key.isValid();
-        key.drop();
-        memberships.remove(key);
+    boolean[] left = {false};
+    memberships.removeIf(key -> {
+      if (!key.group().equals(group) || !key.networkInterface().equals(networkInterface)) {
+        return false;
       }
-    }
-    return left;
+      left[0] |= key.isValid();
+      key.drop();
+      return true;
+    });
+    return left[0];
   }
 
   // ---- Server, by the core ----
