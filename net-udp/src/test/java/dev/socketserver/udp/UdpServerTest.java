@@ -13,7 +13,7 @@ import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Datagram;
 import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
-import dev.socketserver.api.testing.Await;
+import dev.socketserver.api.testing.Descriptors;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.DatagramSocket;
@@ -27,14 +27,11 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.MembershipKey;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -48,12 +45,6 @@ class UdpServerTest {
 
   private static InetSocketAddress address(Server server) {
     return (InetSocketAddress) server.localAddress();
-  }
-
-  private static long openDescriptors() throws IOException {
-    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-      return fds.count();
-    }
   }
 
   private static String text(Datagram d) {
@@ -80,32 +71,26 @@ class UdpServerTest {
       var inUse = UdpServer.builder().bind("127.0.0.1", holder.getLocalPort()).handler(ECHO);
       var badGroup = UdpServer.builder().bind("127.0.0.1", 0).handler(ECHO)
           .joinGroup(InetAddress.ofLiteral("ff02::1:3"), loopbackInterface());
-      long before = openDescriptors();
+      long before = Descriptors.open();
       for (int i = 0; i < 1024; i++) {
         assertThrows(BindException.class, inUse::build);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, badGroup::build);
         assertTrue(e.getMessage().contains("ff02"), e.getMessage());
       }
-      assertEquals(before, openDescriptors());
+      assertEquals(before, Descriptors.open());
     }
   }
 
   @Test
   void closingReleasesThePortAndEveryDescriptor() throws Exception {
-    long before = openDescriptors();
+    long before = Descriptors.open();
     int port;
     try (UdpServer server = UdpServer.builder().bind("127.0.0.1", 0).handler(ECHO).build().start();
         UdpClient client = UdpClient.open(new InetSocketAddress(V4, 0))) {
       port = address(server).getPort();
       assertEquals("x", text(client.request(address(server), "x".getBytes(UTF_8), WAIT)));
     }
-    Await.until("descriptors released", WAIT, () -> {
-      try {
-        return openDescriptors() <= before;
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    Descriptors.awaitAtMost(before, WAIT);
     try (Server again = UdpServer.builder().bind("127.0.0.1", port).handler(ECHO).build()) {
       assertEquals(port, address(again).getPort());
     }

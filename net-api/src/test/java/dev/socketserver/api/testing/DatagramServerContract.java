@@ -50,7 +50,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * receives (UDP, Unix datagram), so they all behave alike by construction.
  */
 @Timeout(60)
-public abstract class DatagramServerContract {
+public abstract class DatagramServerContract extends ServerContract<Datagram> {
 
   /** A client socket talking to one server. */
   protected interface Client extends AutoCloseable {
@@ -68,7 +68,7 @@ public abstract class DatagramServerContract {
     void close() throws IOException;
   }
 
-  /** Returns a builder bound to a fresh loopback address (port 0, or a new socket path). */
+  @Override
   protected abstract DatagramServerBuilder<?> newBuilder() throws IOException;
 
   /** Opens a client of {@code server}. */
@@ -77,18 +77,13 @@ public abstract class DatagramServerContract {
   /** Returns the largest payload the transport carries in one datagram, for example 65 507. */
   protected abstract int maxPayload();
 
-  /** The policies every scenario runs under. */
-  protected static Stream<Concurrency> policies() {
-    return Stream.of(
-        Concurrency.sequential(),
-        Concurrency.platformThreads(),
-        Concurrency.virtualThreads(),
-        Concurrency.pool(3),
-        Concurrency.virtualThreads().limit(2));
-  }
-
   /** Echoes each datagram to its sender. */
   protected static final RequestHandler<Datagram> ECHO = d -> d.reply(d.payload());
+
+  @Override
+  protected RequestHandler<Datagram> echoHandler() {
+    return ECHO;
+  }
 
   private static final Duration WAIT = Duration.ofSeconds(10);
 
@@ -108,7 +103,7 @@ public abstract class DatagramServerContract {
   // ---- CPython scenarios ----
 
   @ParameterizedTest
-  @MethodSource("policies")
+  @MethodSource("dev.socketserver.api.testing.ServerContract#policies")
   void echoesOneDatagramPerClientForThreeClientsInTurn(Concurrency policy) throws Exception {
     try (Server server = serve(newBuilder().concurrency(policy).handler(ECHO))) {
       for (int i = 0; i < 3; i++) {
@@ -147,16 +142,6 @@ public abstract class DatagramServerContract {
       assertEquals(1, server.metrics().accepted());
       assertTrue(server.handleRequest(WAIT));
       assertEquals("two", text(c.receive(WAIT)));
-    }
-  }
-
-  @Test
-  void handleRequestRunsTheTimeoutHookWhenNoDatagramComes() throws Exception {
-    AtomicInteger timeouts = new AtomicInteger();
-    try (Server server = newBuilder().handler(ECHO).onTimeout(timeouts::incrementAndGet).build()) {
-      assertFalse(server.handleRequest(Duration.ofMillis(20)));
-      assertEquals(1, timeouts.get());
-      assertEquals(0, server.metrics().accepted());
     }
   }
 
@@ -272,7 +257,7 @@ public abstract class DatagramServerContract {
   // ---- errors ----
 
   @ParameterizedTest
-  @MethodSource("policies")
+  @MethodSource("dev.socketserver.api.testing.ServerContract#policies")
   void aThrowingHandlerSendsNoReplyIsReportedAndTheNextDatagramIsServed(Concurrency policy)
       throws Exception {
     List<Throwable> errors = new CopyOnWriteArrayList<>();
@@ -321,24 +306,7 @@ public abstract class DatagramServerContract {
     }
   }
 
-  @Test
-  void aMissingHandlerFailsTheBuildWithAClearMessage() {
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> newBuilder().build());
-    assertTrue(e.getMessage().contains("handler"), e.getMessage());
-  }
-
   // ---- lifecycle ----
-
-  @Test
-  void closeWithNoRequestEverServedTerminates() throws Exception {
-    Server server = newBuilder().handler(ECHO).build();
-    assertEquals(Server.State.NEW, server.state());
-    server.close();
-    assertEquals(Server.State.TERMINATED, server.state());
-    server.close(); // idempotent
-    assertFalse(server.handleRequest(Duration.ZERO));
-    assertThrows(IllegalStateException.class, server::start);
-  }
 
   @Test
   void shutdownWakesABlockedReceiveAtOnce() throws Exception {
@@ -354,7 +322,7 @@ public abstract class DatagramServerContract {
   }
 
   @ParameterizedTest
-  @MethodSource("policies")
+  @MethodSource("dev.socketserver.api.testing.ServerContract#policies")
   void shutdownFromInsideAHandlerReturnsUnderEveryPolicyAndTheReplyStillGoes(Concurrency policy)
       throws Exception {
     AtomicReference<Server> self = new AtomicReference<>();
