@@ -22,16 +22,6 @@ public interface Acceptor<R> {
    */
   @Nullable R accept(long timeoutNanos) throws IOException;
 
-  /**
-   * Returns why {@code request} cannot be handled although it was received, or null if it can:
-   * for example a datagram larger than the maximum. Such a request is counted as accepted and
-   * failed, reported to the error handler, finished, and never filtered nor handled. Called on
-   * the serving thread, before the filter.
-   */
-  default @Nullable IOException failure(R request) {
-    return null;
-  }
-
   /** Makes a blocked or the next {@link #accept} return promptly. */
   void wakeup();
 

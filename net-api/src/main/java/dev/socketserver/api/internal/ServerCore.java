@@ -303,17 +303,6 @@ public final class ServerCore<R> implements Server {
 
   private void dispatch(R request) {
     counters.accepted.increment();
-    IOException failure = acceptor.failure(request);
-    if (failure != null) {
-      counters.failed.increment();
-      reportError(request, failure);
-      try {
-        acceptor.finish(request);
-      } catch (IOException | RuntimeException e) {
-        log.debug("Closing the request from {} failed: {}", acceptor.describe(request), e.toString());
-      }
-      return;
-    }
     if (filter != null && !admitted(filter, request)) {
       counters.rejected.increment();
       acceptor.abort(request);
