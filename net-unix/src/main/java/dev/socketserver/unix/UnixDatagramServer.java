@@ -234,9 +234,11 @@ public final class UnixDatagramServer {
     }
 
     @Override
-    public @Nullable IOException failure(Datagram request) {
+    public void verify(Datagram request) throws FrameTooLongException {
       int size = ((UnixDatagram) request).size();
-      return size > max ? new FrameTooLongException("datagram", size, true, max) : null;
+      if (size > max) {
+        throw new FrameTooLongException("datagram", size, true, max);
+      }
     }
 
     @Override
