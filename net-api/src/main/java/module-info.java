@@ -14,6 +14,12 @@
  * The result is a {@link dev.socketserver.api.Server}: {@code serveForever()}, {@code start()},
  * {@code handleRequest(Duration)}, {@code shutdown()}, {@code close()}, metrics.
  *
+ * <p>Message protocols: a {@link dev.socketserver.api.Framing} (lines, delimiters, length fields,
+ * fixed length) decodes a stream into frames, incrementally ({@link
+ * dev.socketserver.api.FrameDecoder}) or blocking ({@code Connection.readFrame}); {@link
+ * dev.socketserver.api.Handlers} turns a frame-to-reply function into a handler. Bad input is a
+ * {@link dev.socketserver.api.FrameException}.
+ *
  * <p>The package {@code dev.socketserver.api.internal} holds the shared server core (lifecycle,
  * accept loop, the readiness poller behind every stream {@code Connection}); it is exported only
  * to the transport modules and is not API.

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketAddress;
 import java.net.SocketOption;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
@@ -15,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Reading: {@link #input()} is buffered (the server's read buffer size, Python's
  * {@code rbufsize}) and blocks at most {@link #readTimeout()}; {@link #readLine(int)} reads one
- * bounded line. Writing: {@link #output()} is buffered (the write buffer size, Python's
+ * bounded line; {@link #readFrame(Framing)} one frame of any {@link Framing}. Writing: {@link #output()} is buffered (the write buffer size, Python's
  * {@code wbufsize}; 0 makes every write go straight to the socket) and every write is a full
  * write. Buffered output is flushed when the buffer fills, on {@code flush()}, before the
  * connection's thread blocks waiting for input (so a request/response exchange never stalls on
@@ -62,6 +63,54 @@ public interface Connection extends AutoCloseable {
    * @throws IllegalArgumentException if {@code maxBytes < 0}
    */
   @Nullable String readLine(int maxBytes) throws IOException;
+
+  /**
+   * Reads the next frame of {@code framing}: {@code framing.newDecoder()} fed from this
+   * connection's input. Consumes the frame's bytes and not one more, so reads of other kinds
+   * (another framing, {@link #input()}) may follow.
+   *
+   * <p>End of stream at a frame boundary returns {@code null}; inside a frame it is a
+   * {@link FrameException} ("truncated"). If the read fails part way (a timeout, an interrupt),
+   * the part of the frame read so far is lost, so the connection should be closed.
+   *
+   * @implSpec The default reads {@link #input()} one byte at a time; a connection that holds its
+   *     input in a buffer overrides it to decode from the buffer directly.
+   * @return the frame, a new array the caller owns, or {@code null} at end of stream
+   * @throws FrameTooLongException if the frame exceeds {@code framing.maxFrame()}; nothing past
+   *     the limit is buffered
+   * @throws CorruptFrameException if the input breaks the framing's rules
+   * @throws FrameException if the stream ends inside a frame
+   */
+  default byte @Nullable [] readFrame(Framing framing) throws IOException {
+    FrameDecoder decoder = framing.newDecoder();
+    InputStream in = input();
+    ByteBuffer one = ByteBuffer.allocate(1);
+    while (true) {
+      int b = in.read();
+      if (b < 0) {
+        decoder.finish();
+        return null;
+      }
+      byte[] frame = decoder.decode(one.clear().put(0, (byte) b));
+      if (frame != null) {
+        return frame;
+      }
+    }
+  }
+
+  /**
+   * Writes {@code frame} encoded by {@code framing} to {@link #output()}: buffered like any
+   * output, flushed when the buffer fills, on {@code flush()}, before this thread blocks to read,
+   * and on close.
+   *
+   * @throws IllegalArgumentException if {@code framing} cannot represent {@code frame} (too long,
+   *     holds its own delimiter, its length does not fit the length field): a caller's bug, not
+   *     the peer's, so it is not a {@link FrameException}; nothing was written and the connection
+   *     is still usable
+   */
+  default void writeFrame(Framing framing, byte[] frame) throws IOException {
+    framing.writeTo(output(), frame);
+  }
 
   /** Returns the address of the peer: the client for a server's connection. */
   SocketAddress remoteAddress();

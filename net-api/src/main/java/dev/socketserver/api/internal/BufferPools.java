@@ -5,12 +5,14 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The read and write buffer pools of one server (or of all clients with the same sizes).
- * Unbuffered output still streams through pooled write buffers of 8 KiB, so writes never copy
- * a whole heap array into a temporary direct buffer. Thread-safe.
+ * Write buffers hold at least 8 KiB whatever the write buffer size: a large or unbuffered write
+ * streams through one in chunks of that size, so a small write buffer never means a system call
+ * per few bytes, and writes never copy a whole heap array into a temporary direct buffer.
+ * Thread-safe.
  */
 public record BufferPools(BufferPool read, BufferPool write) {
   private static final int MAX_FREE = 1024;
-  private static final int UNBUFFERED_CHUNK = 8192;
+  private static final int MIN_WRITE_CHUNK = 8192;
 
   private static final ConcurrentHashMap<Long, BufferPools> SHARED = new ConcurrentHashMap<>();
 
@@ -23,7 +25,7 @@ public record BufferPools(BufferPool read, BufferPool write) {
   /** Returns new pools sized for {@code options}. */
   public static BufferPools forOptions(ConnectionOptions options) {
     BufferPool read = new BufferPool(options.readBufferSize(), MAX_FREE);
-    int writeSize = options.writeBufferSize() == 0 ? UNBUFFERED_CHUNK : options.writeBufferSize();
+    int writeSize = Math.max(options.writeBufferSize(), MIN_WRITE_CHUNK);
     BufferPool write = writeSize == read.bufferSize() ? read : new BufferPool(writeSize, MAX_FREE);
     return new BufferPools(read, write);
   }

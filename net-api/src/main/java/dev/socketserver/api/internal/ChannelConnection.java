@@ -2,7 +2,9 @@ package dev.socketserver.api.internal;
 
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.ConnectionOptions;
+import dev.socketserver.api.FrameDecoder;
 import dev.socketserver.api.FrameTooLongException;
+import dev.socketserver.api.Framing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -17,7 +19,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -373,51 +374,66 @@ public final class ChannelConnection implements Connection, Poller.Ready {
     }
   }
 
+  // The reader's last line framing, reused while the limit stays the same. Reader-confined.
+  private @Nullable Framing lines;
+
   @Override
   public @Nullable String readLine(int maxBytes) throws IOException {
     if (maxBytes < 0) {
       throw new IllegalArgumentException("maxBytes < 0: " + maxBytes);
     }
-    byte[] line = new byte[Math.min(maxBytes + 1, 128)];
-    int count = 0;
+    // No line can reach the framing's cap of 1 GiB in practice: a bigger limit means "any".
+    int max = Math.min(maxBytes, Framing.MAX_FRAME_LIMIT);
+    Framing framing = lines;
+    if (framing == null || framing.maxFrame() != max) {
+      lines = framing = Framing.lines(max);
+    }
+    FrameDecoder decoder = framing.newDecoder();
+    byte[] line = decode(decoder);
+    if (line == null) {
+      // End of stream: the unterminated rest, if any, is the last line.
+      line = decoder.remainder();
+      if (line.length == 0) {
+        return null;
+      }
+      if (line.length > maxBytes) {
+        throw new FrameTooLongException("line", line.length, true, maxBytes);
+      }
+    }
+    return new String(line, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public byte @Nullable [] readFrame(Framing framing) throws IOException {
+    FrameDecoder decoder = framing.newDecoder();
+    byte[] frame = decode(decoder);
+    if (frame == null) {
+      decoder.finish();
+    }
+    return frame;
+  }
+
+  /**
+   * Feeds the inbound buffer straight into {@code decoder} until it yields a frame; returns it, or
+   * null at end of stream with the decoder holding what it got. The decoder consumes no byte past
+   * the frame, which stays in the buffer for the next read.
+   */
+  private byte @Nullable [] decode(FrameDecoder decoder) throws IOException {
     lock.lock();
     try {
       while (true) {
         ByteBuffer b = awaitInbound();
         if (b == null) {
-          return count == 0 ? null : new String(line, 0, count, StandardCharsets.UTF_8);
+          return null;
         }
-        int start = b.position();
-        int end = b.limit();
-        int lf = -1;
-        for (int i = start; i < end; i++) {
-          if (b.get(i) == '\n') {
-            lf = i;
-            break;
-          }
-        }
-        int take = (lf >= 0 ? lf : end) - start;
-        // One byte over the limit is allowed while it may be the CR of a CRLF.
-        if ((long) count + take > (long) maxBytes + 1) {
-          throw new FrameTooLongException("line", (long) count + take, false, maxBytes);
-        }
-        if (count + take > line.length) {
-          line = Arrays.copyOf(line, Math.min(maxBytes + 1, Math.max(count + take, line.length * 2)));
-        }
-        b.get(line, count, take);
-        count += take;
-        if (lf >= 0) {
-          b.get(); // the LF
+        byte[] frame;
+        try {
+          frame = decoder.decode(b);
+        } finally {
           consumed(b);
-          int length = count > 0 && line[count - 1] == '\r' ? count - 1 : count;
-          if (length > maxBytes) {
-            throw new FrameTooLongException("line", length, true, maxBytes);
-          }
-          return new String(line, 0, length, StandardCharsets.UTF_8);
         }
-        consumed(b);
-        if (count > maxBytes && line[count - 1] != '\r') {
-          throw new FrameTooLongException("line", count, false, maxBytes);
+        if (frame != null) {
+          return frame;
         }
       }
     } finally {
@@ -494,9 +510,17 @@ public final class ChannelConnection implements Connection, Poller.Ready {
 
     @Override
     public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
+      ByteBuffer buf = buffer;
+      if (buf != null && buf.position() < writeBufferSize) {
+        writer = Thread.currentThread();
+        buf.put((byte) b);
+      } else {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
     }
 
+    // Pooled write buffers hold at least 8 KiB (see BufferPools): only writeBufferSize bytes of one
+    // are used for buffering, all of it for streaming a large or unbuffered write.
     @Override
     public void write(byte[] src, int off, int len) throws IOException {
       Objects.checkFromIndexSize(off, len, src.length);
@@ -505,14 +529,14 @@ public final class ChannelConnection implements Connection, Poller.Ready {
       if (b == null) {
         buffer = b = writePool.take();
       }
-      if (len > b.remaining() || writeBufferSize == 0) {
-        drain(b);
-      }
-      if (len < b.remaining() && writeBufferSize > 0) {
+      if (len < writeBufferSize) {
+        if (len > writeBufferSize - b.position()) {
+          drain(b);
+        }
         b.put(src, off, len);
         return;
       }
-      // Large or unbuffered write: stream it through the (now empty) buffer, then give it back.
+      drain(b);
       while (len > 0) {
         int n = Math.min(len, b.remaining());
         b.put(src, off, n);

@@ -117,22 +117,39 @@ public final class ServerCore<R> implements Server {
 
   @Override
   public void serveForever() {
-    if (!enterServing()) {
-      return;
+    if (enterServing(Thread.currentThread())) {
+      serveLoop();
     }
+  }
+
+  @Override
+  public Server start() {
+    Thread thread =
+        Thread.ofPlatform().name("socketserver-serve " + name).daemon(false).unstarted(this::serveLoop);
+    if (!enterServing(thread)) {
+      throw new IllegalStateException("cannot start " + this + ": it was shut down");
+    }
+    thread.start();
+    return this;
+  }
+
+  /** The serving loop, on the thread {@link #enterServing} registered. */
+  private void serveLoop() {
     try {
       long nextService = System.nanoTime() + serviceIntervalNanos;
       while (true) {
-        long wait = serviceAction == null ? -1 : Math.max(0, nextService - System.nanoTime());
-        int slot = awaitSlot(wait);
-        if (slot < 0) {
+        if (Thread.currentThread().isInterrupted()) {
+          log.info("Serving thread of {} interrupted: shutting down", name);
+          shutdown();
           return;
         }
-        if (slot > 0 && !acceptOne(wait)) {
+        long wait = serviceAction == null ? -1 : Math.max(0, nextService - System.nanoTime());
+        int slot = awaitSlot(wait);
+        if (slot < 0 || (slot > 0 && acceptOne(wait) < 0)) {
           return;
         }
         if (serviceAction != null && System.nanoTime() - nextService >= 0) {
-          runServiceAction(serviceAction);
+          runHook("service action", serviceAction);
           nextService = System.nanoTime() + serviceIntervalNanos;
         }
       }
@@ -142,42 +159,26 @@ public final class ServerCore<R> implements Server {
   }
 
   @Override
-  public Server start() {
-    lock.lock();
-    try {
-      if ((state != State.NEW && state != State.RUNNING) || servingThread != null) {
-        throw new IllegalStateException("cannot start " + this + ": it is serving or shut down");
-      }
-    } finally {
-      lock.unlock();
-    }
-    Thread.ofPlatform().name("socketserver-serve " + name).daemon(false).start(this::serveForever);
-    return this;
-  }
-
-  @Override
   public boolean handleRequest(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("timeout < 0: " + timeout);
     }
-    if (!enterServing()) {
+    if (!enterServing(Thread.currentThread())) {
       return false;
     }
     try {
       long deadline = System.nanoTime() + ChannelTimeouts.nanos(timeout);
       while (true) {
-        long left = Math.max(0, deadline - System.nanoTime());
-        int slot = awaitSlot(left);
+        int slot = awaitSlot(Math.max(0, deadline - System.nanoTime()));
         if (slot < 0) {
           return false;
         }
-        long before = counters.accepted.sum();
-        if (slot > 0 && !acceptOne(Math.max(0, deadline - System.nanoTime()))) {
-          return false;
-        }
-        if (counters.accepted.sum() != before) {
-          return true;
+        if (slot > 0) {
+          int accepted = acceptOne(Math.max(0, deadline - System.nanoTime()));
+          if (accepted != 0) {
+            return accepted > 0;
+          }
         }
         if (deadline - System.nanoTime() <= 0) {
           runHook("timeout hook", timeoutHook);
@@ -190,29 +191,31 @@ public final class ServerCore<R> implements Server {
   }
 
   /**
-   * Accepts and dispatches at most one request, waiting up to {@code waitNanos}; returns false
-   * when the server is no longer running.
+   * Accepts and dispatches at most one request, waiting up to {@code waitNanos}: returns 1 if one
+   * was dispatched, 0 if none came, -1 if the server is no longer running.
    */
-  private boolean acceptOne(long waitNanos) {
+  private int acceptOne(long waitNanos) {
     R request;
     try {
       request = acceptor.accept(waitNanos);
     } catch (IOException e) {
       if (!running()) {
-        return false;
+        return -1;
       }
       log.warn("Accept failed on {}: {}; retrying in 100 ms", name, e.toString());
       pause(ACCEPT_RETRY_NANOS);
-      return running();
+      return running() ? 0 : -1;
     }
     if (request != null) {
       // Accepted before or after shutdown began, it is served all the same: nothing accepted is lost.
       dispatch(request);
+      return 1;
     }
-    return running();
+    return running() ? 0 : -1;
   }
 
-  private boolean enterServing() {
+  /** Registers {@code thread} as the serving thread; false if the server no longer runs. */
+  private boolean enterServing(Thread thread) {
     lock.lock();
     try {
       if (state == State.NEW) {
@@ -226,7 +229,7 @@ public final class ServerCore<R> implements Server {
         throw new IllegalStateException(
             this + " is already being served by thread " + serving.getName());
       }
-      servingThread = Thread.currentThread();
+      servingThread = thread;
       return true;
     } finally {
       lock.unlock();
@@ -418,10 +421,6 @@ public final class ServerCore<R> implements Server {
     if (terminate) {
       terminate();
     }
-  }
-
-  private void runServiceAction(Runnable action) {
-    runHook("service action", action);
   }
 
   private void runHook(String what, Runnable hook) {

@@ -197,6 +197,19 @@ public abstract class StreamServerContract {
     assertEquals(Server.State.TERMINATED, server.state());
   }
 
+  @Test
+  void interruptingTheServingThreadShutsTheServerDown() throws Exception {
+    Server server = newBuilder().handler(LINE_ECHO).build();
+    Thread serving = Thread.ofPlatform().start(server::serveForever);
+    try (Connection c = connect(server)) {
+      assertEquals("x", exchange(c, "x"));
+    }
+    serving.interrupt();
+    serving.join(10_000);
+    assertFalse(serving.isAlive());
+    assertTrue(server.awaitTermination(Duration.ofSeconds(10)));
+  }
+
   @ParameterizedTest
   @MethodSource("policies")
   void shutdownFromInsideAHandlerReturnsUnderEveryPolicy(Concurrency policy) throws Exception {
@@ -538,7 +551,8 @@ public abstract class StreamServerContract {
           assertEquals("abc", exchange(c, "abc"));
         }
       }
-      Await.until("3 completed", Duration.ofSeconds(10), () -> server.metrics().completed() == 3);
+      Await.until("3 completed, none active", Duration.ofSeconds(10),
+          () -> server.metrics().completed() == 3 && server.metrics().active() == 0);
       ServerMetrics m = server.metrics();
       assertEquals(3, m.accepted());
       assertEquals(0, m.active());

@@ -1,0 +1,85 @@
+package dev.socketserver.api;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Handlers for message-oriented protocols, so that a server is one line:
+ *
+ * {@snippet :
+ * RequestHandler<Connection> echo = Handlers.lines(8192, line -> line);
+ * RequestHandler<Connection> lengthEcho = Handlers.framed(Framing.lengthField(4, 1 << 20), f -> f);
+ * }
+ *
+ * <p>The handlers read frames until end of stream and write each reply with the same framing.
+ * Replies are buffered, not flushed one by one: the connection flushes before it waits for the
+ * next request, so a pipelined batch of requests gets its replies in one write. A
+ * {@link FrameException} (oversize, corrupt, truncated) leaves the handler, so the server closes
+ * the connection and logs it once.
+ */
+public final class Handlers {
+  private Handlers() {}
+
+  /**
+   * Computes the reply to one frame. Called on the connection's thread; must be thread-safe
+   * unless the server's policy is sequential, as any handler.
+   */
+  @FunctionalInterface
+  public interface FrameHandler {
+    /**
+     * Returns the reply to {@code frame}, or {@code null} for none.
+     *
+     * @throws Exception anything: it ends the connection and goes to the error handler
+     */
+    byte @Nullable [] reply(byte[] frame) throws Exception;
+  }
+
+  /** Computes the reply to one line; see {@link FrameHandler}. */
+  @FunctionalInterface
+  public interface LineHandler {
+    /**
+     * Returns the reply to {@code line} (without terminator), or {@code null} for none.
+     *
+     * @throws Exception anything: it ends the connection and goes to the error handler
+     */
+    @Nullable String reply(String line) throws Exception;
+  }
+
+  /**
+   * Returns a handler that reads the frames of {@code framing} until end of stream and writes
+   * each non-null reply of {@code handler} framed the same way.
+   */
+  public static RequestHandler<Connection> framed(Framing framing, FrameHandler handler) {
+    Objects.requireNonNull(framing, "framing");
+    Objects.requireNonNull(handler, "handler");
+    return c -> {
+      byte[] frame;
+      while ((frame = c.readFrame(framing)) != null) {
+        byte[] reply = handler.reply(frame);
+        if (reply != null) {
+          c.writeFrame(framing, reply);
+        }
+      }
+      c.output().flush();
+    };
+  }
+
+  /**
+   * Returns a handler of UTF-8 {@linkplain Framing#lines(int) lines} of at most {@code maxBytes}
+   * bytes (LF or CRLF): each non-null reply is written as a line ended by LF. Malformed UTF-8
+   * becomes U+FFFD. A reply longer than {@code maxBytes} bytes or holding a LF is an
+   * {@link IllegalArgumentException}; an unterminated last line is a {@link FrameException}
+   * (truncated), unlike {@link Connection#readLine(int)}, which returns it.
+   *
+   * @throws IllegalArgumentException if {@code maxBytes} is out of
+   *     0..{@link Framing#MAX_FRAME_LIMIT}
+   */
+  public static RequestHandler<Connection> lines(int maxBytes, LineHandler handler) {
+    Objects.requireNonNull(handler, "handler");
+    return framed(Framing.lines(maxBytes), frame -> {
+      String reply = handler.reply(new String(frame, StandardCharsets.UTF_8));
+      return reply == null ? null : reply.getBytes(StandardCharsets.UTF_8);
+    });
+  }
+}
