@@ -188,7 +188,8 @@ final class NativeDatagramSocket implements AutoCloseable {
 
   /**
    * A received datagram (not a record: it hands out its arrays without copying). {@code size} is
-   * its real size; when that is over the maximum, {@code payload} is empty. {@code pid} is -1 when the kernel attached no credentials.
+   * its real size; when that is over the maximum, {@code payload} is empty. {@code pid} is -1
+   * when the kernel attached no credentials.
    */
   static final class Received {
     private final byte[] payload;

@@ -130,7 +130,7 @@ class UnixDatagramServerTest {
       for (Future<Integer> f : done) {
         assertEquals(each, f.get(50, TimeUnit.SECONDS));
       }
-      assertEquals(clients * each, server.metrics().accepted());
+      assertEquals((long) clients * each, server.metrics().accepted());
     }
   }
 
@@ -261,7 +261,7 @@ class UnixDatagramServerTest {
     IOException e2 = assertThrows(IOException.class,
         () -> UnixDatagramServer.builder().bind(tooLong).handler(ECHO).build());
     assertTrue(e2.getMessage().contains("too long"), e2.getMessage());
-    try (Server wide = UnixDatagramServer.builder().bind(p).permissions("rw-rw-rw-").handler(ECHO).build()) {
+    try (Server _ = UnixDatagramServer.builder().bind(p).permissions("rw-rw-rw-").handler(ECHO).build()) {
       assertEquals("rw-rw-rw-", PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
     }
   }
@@ -274,7 +274,7 @@ class UnixDatagramServerTest {
         socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind(sys.argv[1])
         """, p.toString()); // python exits: the file stays, nobody is bound
     assertTrue(Files.exists(p, LinkOption.NOFOLLOW_LINKS));
-    try (Server server = UnixDatagramServer.builder().bind(p).handler(ECHO).build().start();
+    try (Server _ = UnixDatagramServer.builder().bind(p).handler(ECHO).build().start();
         UnixDatagramClient c = UnixClient.datagram(p)) {
       c.send("new".getBytes(UTF_8));
       assertEquals("new", new String(c.receive(WAIT), UTF_8));

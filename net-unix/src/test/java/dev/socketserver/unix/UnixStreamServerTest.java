@@ -60,7 +60,7 @@ class UnixStreamServerTest {
       old.bind(UnixDomainSocketAddress.of(p)); // closing a JDK channel leaves its file: stale
     }
     assertTrue(Files.exists(p));
-    try (Server server = UnixStreamServer.builder().bind(p).handler(LINE_ECHO).build().start();
+    try (Server _ = UnixStreamServer.builder().bind(p).handler(LINE_ECHO).build().start();
         Connection c = UnixClient.connect(p)) {
       assertEquals("fresh", exchange(c, "fresh"));
     }
@@ -69,7 +69,7 @@ class UnixStreamServerTest {
   @Test
   void aLiveSocketIsRefusedAndKeepsServing() throws Exception {
     Path p = dir.resolve("live.sock");
-    try (Server first = UnixStreamServer.builder().bind(p).handler(LINE_ECHO).build().start()) {
+    try (Server _ = UnixStreamServer.builder().bind(p).handler(LINE_ECHO).build().start()) {
       BindException e = assertThrows(BindException.class,
           () -> UnixStreamServer.builder().bind(p).handler(LINE_ECHO).build());
       assertTrue(e.getMessage().contains(p.toString()) && e.getMessage().contains("another server"), e.getMessage());
