@@ -202,103 +202,67 @@ final class Libc {
 
   // ---- calls: each returns what libc returns; errno is left in the slot ----
 
-  int socket(MemorySegment slot, int domain, int type, int protocol) {
+  /** One downcall; {@code invokeExact} needs the exact types, so each call site casts itself. */
+  @FunctionalInterface
+  private interface Call<T> {
+    T call() throws Throwable;
+  }
+
+  /** Runs a downcall; a handle that cannot be invoked is a bug here, not an I/O failure. */
+  private static <T> T call(String name, Call<T> downcall) {
     try {
-      return (int) socket.invokeExact(slot, domain, type, protocol);
+      return downcall.call();
+    } catch (RuntimeException | Error e) {
+      throw e;
     } catch (Throwable t) {
-      throw linkageFailure("socket", t);
+      throw new IllegalStateException("native call " + name + " failed", t);
     }
+  }
+
+  int socket(MemorySegment slot, int domain, int type, int protocol) {
+    return call("socket", () -> (int) socket.invokeExact(slot, domain, type, protocol));
   }
 
   int bind(MemorySegment slot, int fd, MemorySegment address, int length) {
-    try {
-      return (int) bind.invokeExact(slot, fd, address, length);
-    } catch (Throwable t) {
-      throw linkageFailure("bind", t);
-    }
+    return call("bind", () -> (int) bind.invokeExact(slot, fd, address, length));
   }
 
   int close(MemorySegment slot, int fd) {
-    try {
-      return (int) close.invokeExact(slot, fd);
-    } catch (Throwable t) {
-      throw linkageFailure("close", t);
-    }
+    return call("close", () -> (int) close.invokeExact(slot, fd));
   }
 
   int fchmod(MemorySegment slot, int fd, int mode) {
-    try {
-      return (int) fchmod.invokeExact(slot, fd, mode);
-    } catch (Throwable t) {
-      throw linkageFailure("fchmod", t);
-    }
+    return call("fchmod", () -> (int) fchmod.invokeExact(slot, fd, mode));
   }
 
   int setsockopt(MemorySegment slot, int fd, int level, int name, MemorySegment value, int length) {
-    try {
-      return (int) setsockopt.invokeExact(slot, fd, level, name, value, length);
-    } catch (Throwable t) {
-      throw linkageFailure("setsockopt", t);
-    }
+    return call("setsockopt", () -> (int) setsockopt.invokeExact(slot, fd, level, name, value, length));
   }
 
   long recvmsg(MemorySegment slot, int fd, MemorySegment message, int flags) {
-    try {
-      return (long) recvmsg.invokeExact(slot, fd, message, flags);
-    } catch (Throwable t) {
-      throw linkageFailure("recvmsg", t);
-    }
+    return call("recvmsg", () -> (long) recvmsg.invokeExact(slot, fd, message, flags));
   }
 
   long sendto(MemorySegment slot, int fd, MemorySegment data, long length, int flags,
       MemorySegment address, int addressLength) {
-    try {
-      return (long) sendto.invokeExact(slot, fd, data, length, flags, address, addressLength);
-    } catch (Throwable t) {
-      throw linkageFailure("sendto", t);
-    }
+    return call("sendto",
+        () -> (long) sendto.invokeExact(slot, fd, data, length, flags, address, addressLength));
   }
 
   int poll(MemorySegment slot, MemorySegment fds, long count, int timeoutMillis) {
-    try {
-      return (int) poll.invokeExact(slot, fds, count, timeoutMillis);
-    } catch (Throwable t) {
-      throw linkageFailure("poll", t);
-    }
+    return call("poll", () -> (int) poll.invokeExact(slot, fds, count, timeoutMillis));
   }
 
   int eventfd(MemorySegment slot, int initial, int flags) {
-    try {
-      return (int) eventfd.invokeExact(slot, initial, flags);
-    } catch (Throwable t) {
-      throw linkageFailure("eventfd", t);
-    }
+    return call("eventfd", () -> (int) eventfd.invokeExact(slot, initial, flags));
   }
 
   long read(MemorySegment slot, int fd, MemorySegment buffer, long count) {
-    try {
-      return (long) read.invokeExact(slot, fd, buffer, count);
-    } catch (Throwable t) {
-      throw linkageFailure("read", t);
-    }
+    return call("read", () -> (long) read.invokeExact(slot, fd, buffer, count));
   }
 
   long write(MemorySegment slot, int fd, MemorySegment buffer, long count) {
-    try {
-      return (long) write.invokeExact(slot, fd, buffer, count);
-    } catch (Throwable t) {
-      throw linkageFailure("write", t);
-    }
-  }
-
-  private static IllegalStateException linkageFailure(String call, Throwable t) {
-    if (t instanceof RuntimeException r) {
-      throw r;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
-    return new IllegalStateException("native call " + call + " failed", t);
+    return call("write", () -> (long) write.invokeExact(slot, fd, buffer, count));
   }
 
   // ---- users and groups ----
@@ -370,20 +334,16 @@ final class Libc {
    * Calls one of the four reentrant lookups, growing the buffer on ERANGE; returns the entry, or
    * NULL if there is none. {@code name} is used by the by-name lookups, {@code id} by the others.
    */
-  private MemorySegment lookup(Arena arena, boolean group, MemorySegment name, int id, MethodHandle call)
+  private MemorySegment lookup(Arena arena, boolean group, MemorySegment name, int id, MethodHandle lookup)
       throws IOException {
     MemorySegment entry = arena.allocate(group ? GROUP_SIZE : PASSWD_SIZE, 8);
     MemorySegment result = arena.allocate(ADDRESS);
-    for (long size = 1024; size <= 1 << 20; size *= 4) {
+    for (long grow = 1024; grow <= 1 << 20; grow *= 4) {
+      long size = grow;
       MemorySegment buffer = arena.allocate(size);
-      int rc;
-      try {
-        rc = name.equals(MemorySegment.NULL)
-            ? (int) call.invokeExact(id, entry, buffer, size, result)
-            : (int) call.invokeExact(name, entry, buffer, size, result);
-      } catch (Throwable t) {
-        throw linkageFailure("getpwnam_r", t);
-      }
+      int rc = call("getpw/getgr lookup", () -> name.equals(MemorySegment.NULL)
+          ? (int) lookup.invokeExact(id, entry, buffer, size, result)
+          : (int) lookup.invokeExact(name, entry, buffer, size, result));
       if (rc == ERANGE) {
         continue;
       }

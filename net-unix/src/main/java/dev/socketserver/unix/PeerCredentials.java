@@ -131,29 +131,32 @@ public final class PeerCredentials {
   // ---- filters: the JDK's principals compare by number, so no native access is needed ----
 
   static Predicate<Connection> allowUsers(Set<String> names) {
-    UserPrincipalLookupService lookup = FileSystems.getDefault().getUserPrincipalLookupService();
-    Set<UserPrincipal> allowed = new HashSet<>();
-    for (String name : names) {
-      try {
-        allowed.add(lookup.lookupPrincipalByName(name));
-      } catch (IOException e) {
-        throw new IllegalArgumentException("no such user (and not a uid): " + name, e);
-      }
-    }
+    Set<UserPrincipal> allowed = lookUp(names, "user", UserPrincipalLookupService::lookupPrincipalByName);
     return filter("user in " + names, p -> allowed.contains(p.user()));
   }
 
   static Predicate<Connection> allowGroups(Set<String> names) {
-    UserPrincipalLookupService lookup = FileSystems.getDefault().getUserPrincipalLookupService();
-    Set<GroupPrincipal> allowed = new HashSet<>();
+    Set<GroupPrincipal> allowed = lookUp(names, "group", UserPrincipalLookupService::lookupPrincipalByGroupName);
+    return filter("group in " + names, p -> allowed.contains(p.group()));
+  }
+
+  /** Looks a principal up by name, or by number when no such name exists (the JDK's rule). */
+  @FunctionalInterface
+  private interface Lookup<P> {
+    P lookUp(UserPrincipalLookupService service, String name) throws IOException;
+  }
+
+  private static <P> Set<P> lookUp(Set<String> names, String kind, Lookup<P> lookup) {
+    UserPrincipalLookupService service = FileSystems.getDefault().getUserPrincipalLookupService();
+    Set<P> found = new HashSet<>();
     for (String name : names) {
       try {
-        allowed.add(lookup.lookupPrincipalByGroupName(name));
+        found.add(lookup.lookUp(service, name));
       } catch (IOException e) {
-        throw new IllegalArgumentException("no such group (and not a gid): " + name, e);
+        throw new IllegalArgumentException("no such " + kind + " (and not a number): " + name, e);
       }
     }
-    return filter("group in " + names, p -> allowed.contains(p.group()));
+    return found;
   }
 
   private static Predicate<Connection> filter(String what, Predicate<UnixDomainPrincipal> test) {

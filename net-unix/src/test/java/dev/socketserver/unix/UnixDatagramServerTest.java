@@ -36,7 +36,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,15 +51,6 @@ class UnixDatagramServerTest {
 
   @TempDir Path dir;
 
-  static Stream<Concurrency> policies() {
-    return Stream.of(
-        Concurrency.sequential(),
-        Concurrency.platformThreads(),
-        Concurrency.virtualThreads(),
-        Concurrency.pool(3),
-        Concurrency.virtualThreads().limit(2));
-  }
-
   private UnixDatagramServer.Builder builder(String name) {
     return UnixDatagramServer.builder().bind(dir.resolve(name));
   }
@@ -70,7 +60,7 @@ class UnixDatagramServerTest {
   }
 
   @ParameterizedTest
-  @MethodSource("policies")
+  @MethodSource("dev.socketserver.api.testing.StreamServerContract#policies") // the same policies
   void echoesOneDatagramPerClientForThreeClientsInTurn(Concurrency policy) throws Exception {
     try (Server server = builder("s.sock").concurrency(policy).handler(ECHO).build().start()) {
       for (int i = 0; i < 3; i++) {
