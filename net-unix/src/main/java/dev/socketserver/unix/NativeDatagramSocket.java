@@ -36,7 +36,9 @@ import org.jspecify.annotations.Nullable;
  * that wait runs is the important part:
  * <ul>
  *   <li>On a platform thread (the serving thread of {@code start()}, a client on a platform
- *       thread) the thread itself blocks in {@code poll}: nothing is cheaper.</li>
+ *       thread) the thread itself blocks in {@code poll}: nothing is cheaper. It waits in slices
+ *       of 250 ms, since an interrupt cannot end a native call, so an interrupted serving thread
+ *       still stops.</li>
  *   <li>On a virtual thread, a native call cannot unmount: it would pin its carrier for as long as
  *       {@code poll} waits, which for a server is for ever. So the wait is handed to one platform
  *       thread of this socket, created on first need, while the virtual thread parks on the
@@ -66,6 +68,10 @@ final class NativeDatagramSocket implements AutoCloseable {
   private static final long POLLFD_SIZE = 8;
   private static final long BACKOFF_MIN_NANOS = 20_000;
   private static final long BACKOFF_MAX_NANOS = 5_000_000;
+  private static final long INTERRUPT_CHECK_NANOS = 250_000_000;
+  private static final int READABLE = 1;
+  private static final int WOKEN = 0;
+  private static final int TIMED_OUT = -1;
 
   private final Libc libc;
   private final int fd;
@@ -333,9 +339,25 @@ final class NativeDatagramSocket implements AutoCloseable {
    */
   private boolean awaitReadable(long timeoutNanos) throws IOException {
     if (!Thread.currentThread().isVirtual()) {
-      return poll(timeoutNanos);
+      // Thread.interrupt() cannot end a native poll: wait in slices, so an interrupt is seen
+      // within INTERRUPT_CHECK_NANOS (as Selector.select would see it at once).
+      long deadline = System.nanoTime() + timeoutNanos;
+      while (true) {
+        long left = timeoutNanos < 0 ? INTERRUPT_CHECK_NANOS : deadline - System.nanoTime();
+        if (timeoutNanos >= 0 && left <= 0) {
+          return true; // the caller tries once more and sees its deadline passed
+        }
+        long slice = Math.min(left, INTERRUPT_CHECK_NANOS);
+        int r = poll(slice);
+        if (r != TIMED_OUT) {
+          return r == READABLE;
+        }
+        if (Thread.currentThread().isInterrupted()) {
+          return false;
+        }
+      }
     }
-    Future<Boolean> wait = waiter().submit(() -> poll(timeoutNanos));
+    Future<Boolean> wait = waiter().submit(() -> poll(timeoutNanos) != WOKEN);
     try {
       return wait.get();
     } catch (InterruptedException e) {
@@ -364,8 +386,8 @@ final class NativeDatagramSocket implements AutoCloseable {
     }
   }
 
-  /** Polls the socket and the wake-up eventfd; true if the socket is readable (or may be). */
-  private boolean poll(long timeoutNanos) throws IOException {
+  /** Polls the socket and the wake-up eventfd: READABLE (or may be), WOKEN or TIMED_OUT. */
+  private int poll(long timeoutNanos) throws IOException {
     int millis = timeoutNanos < 0
         ? -1
         : (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999));
@@ -380,15 +402,15 @@ final class NativeDatagramSocket implements AutoCloseable {
       if (n < 0) {
         int errno = libc.errno(slot);
         if (errno == Libc.EINTR) {
-          return true; // the caller tries to receive and waits again
+          return READABLE; // the caller tries to receive and waits again
         }
         throw libc.failure("poll", null, errno);
       }
       if (fds.get(JAVA_SHORT, POLLFD_SIZE + 6) != 0) {
         libc.read(slot, wakeFd, arena.allocate(8), 8); // reset the eventfd's counter
-        return false;
+        return WOKEN;
       }
-      return n > 0;
+      return n > 0 ? READABLE : TIMED_OUT;
     }
   }
 

@@ -205,6 +205,19 @@ class UnixDatagramServerTest {
   }
 
   @Test
+  void interruptingAPlatformServingThreadBlockedInPollShutsTheServerDown() throws Exception {
+    Server server = builder("intr.sock").handler(ECHO).build();
+    Thread serving = Thread.ofPlatform().start(server::serveForever);
+    try (UnixDatagramClient c = UnixClient.datagram(path(server))) {
+      c.send("up?".getBytes(UTF_8));
+      assertEquals("up?", new String(c.receive(WAIT), UTF_8));
+    }
+    serving.interrupt();
+    assertTrue(server.awaitTermination(WAIT), server::toString);
+    serving.join();
+  }
+
+  @Test
   void handleRequestServesOneDatagramOrRunsTheTimeoutHook() throws Exception {
     CompletableFuture<Void> timedOut = new CompletableFuture<>();
     try (Server server = builder("one.sock").concurrency(Concurrency.sequential())
