@@ -1,8 +1,12 @@
 package dev.socketserver.tcp;
 
+import dev.socketserver.api.Concurrency;
+import dev.socketserver.api.Connection;
 import dev.socketserver.api.Server;
+import dev.socketserver.api.ServerSettings;
 import dev.socketserver.api.StreamServerBuilder;
 import dev.socketserver.api.internal.Counters;
+import dev.socketserver.api.internal.Prefork;
 import dev.socketserver.api.internal.ServerCore;
 import dev.socketserver.api.internal.StreamAcceptor;
 import java.io.IOException;
@@ -14,6 +18,7 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.channels.Channel;
+import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.LinkedHashMap;
@@ -154,6 +159,18 @@ public final class TcpServer {
       return this;
     }
 
+    /** TCP serves {@link Concurrency#processes(int)}: its workers share the port with SO_REUSEPORT. */
+    @Override
+    protected boolean sharesAddressAcrossProcesses() {
+      return true;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With {@link Concurrency#processes(int)} this also starts the worker processes and returns
+     * once they listen (see there); in a worker it returns the worker's own server.
+     */
     @Override
     public Server build() throws IOException {
       var settings = settings();
@@ -166,7 +183,21 @@ public final class TcpServer {
           }
         }
       }
-      ServerSocketChannel listener = inherited ? inherited() : bound();
+      if (settings.concurrency().mode() == Concurrency.Mode.PROCESSES) {
+        if (inherited) {
+          throw new IllegalStateException(
+              "Concurrency.processes(n) binds the port in each worker and cannot share an inherited"
+                  + " channel: use bind(...), or another policy with inheritedChannel()");
+        }
+        return Prefork.build(
+            "tcp", settings, address(), Builder::reservation, (s, a) -> serve(s, bound(a, true), options));
+      }
+      return serve(settings, inherited ? inherited() : bound(address(), false), options);
+    }
+
+    private Server serve(
+        ServerSettings<Connection> settings, ServerSocketChannel listener, Map<SocketOption<?>, Object> options)
+        throws IOException {
       Counters counters = new Counters();
       String name = "tcp " + listener.getLocalAddress();
       StreamAcceptor acceptor =
@@ -180,7 +211,7 @@ public final class TcpServer {
       return new ServerCore<>(name, settings, acceptor, counters);
     }
 
-    private ServerSocketChannel bound() throws IOException {
+    private InetSocketAddress address() throws UnknownHostException {
       InetSocketAddress a = address;
       if (a == null) {
         throw new IllegalStateException("no address: call bind(...) or inheritedChannel() before build()");
@@ -189,13 +220,42 @@ public final class TcpServer {
         throw new UnknownHostException(
             "cannot bind TCP server: host " + a.getHostString() + " does not resolve");
       }
+      return a;
+    }
+
+    private static boolean ipv4Only(InetSocketAddress a) {
+      return a.getAddress() instanceof Inet4Address && !a.getAddress().isAnyLocalAddress();
+    }
+
+    /**
+     * Binds a processes server's reservation: a TCP socket that is bound with SO_REUSEPORT and
+     * never listens, so it gets no connection (see {@link Prefork}). SO_REUSEADDR is off, so that no
+     * socket outside the workers' group can bind the port while they are all down.
+     */
+    private static NetworkChannel reservation(InetSocketAddress a) throws IOException {
+      SocketChannel socket = ipv4Only(a) ? SocketChannel.open(StandardProtocolFamily.INET) : SocketChannel.open();
+      try {
+        socket.setOption(StandardSocketOptions.SO_REUSEADDR, false);
+        Prefork.reusePort(socket);
+        socket.bind(a);
+        return socket;
+      } catch (BindException e) {
+        socket.close();
+        throw bindFailure(a, e);
+      } catch (IOException | RuntimeException e) {
+        socket.close();
+        throw e;
+      }
+    }
+
+    private ServerSocketChannel bound(InetSocketAddress a, boolean worker) throws IOException {
       ServerSocketChannel listener =
-          a.getAddress() instanceof Inet4Address && !a.getAddress().isAnyLocalAddress()
-              ? ServerSocketChannel.open(StandardProtocolFamily.INET)
-              : ServerSocketChannel.open();
+          ipv4Only(a) ? ServerSocketChannel.open(StandardProtocolFamily.INET) : ServerSocketChannel.open();
       try {
         listener.setOption(StandardSocketOptions.SO_REUSEADDR, reuseAddress);
-        if (reusePort) {
+        if (worker) {
+          Prefork.reusePort(listener);
+        } else if (reusePort) {
           if (!listener.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
             throw new IOException("SO_REUSEPORT is not supported on this platform: use reusePort(false)");
           }
@@ -205,17 +265,21 @@ public final class TcpServer {
         return listener;
       } catch (BindException e) {
         listener.close();
-        BindException better =
-            new BindException(
-                "cannot bind TCP server to " + a + ": " + e.getMessage()
-                    + " (is another server listening on port " + a.getPort()
-                    + "? stop it, choose another port, or use port 0 for a free one)");
-        better.initCause(e);
-        throw better;
+        throw bindFailure(a, e);
       } catch (IOException | RuntimeException e) {
         listener.close();
         throw e;
       }
+    }
+
+    private static BindException bindFailure(InetSocketAddress a, BindException e) {
+      BindException better =
+          new BindException(
+              "cannot bind TCP server to " + a + ": " + e.getMessage()
+                  + " (is another server listening on port " + a.getPort()
+                  + "? stop it, choose another port, or use port 0 for a free one)");
+      better.initCause(e);
+      return better;
     }
 
     private static ServerSocketChannel inherited() throws IOException {
