@@ -1,0 +1,324 @@
+package dev.socketserver.tcp;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.socketserver.api.Concurrency;
+import dev.socketserver.api.Connection;
+import dev.socketserver.api.testing.Await;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code Concurrency.processes(2)} over TCP, end to end: each test runs {@link ProcessServerMain}
+ * as a child process (the supervisor), which starts its two workers the way any program would,
+ * by running itself again. The JVMs are small ({@code -Xmx64m}, C1 only) to spare the machine.
+ */
+@Timeout(120)
+class TcpProcessesTest {
+  private static final Duration CONNECT = Duration.ofSeconds(10);
+  private final List<Process> children = new ArrayList<>();
+
+  /** A supervisor child: its stdout lines, its stderr lines (the log, workers' included). */
+  private final class Supervisor {
+    final Process process;
+    final BufferedReader out;
+    final PrintStream in;
+    final BlockingQueue<String> log = new LinkedBlockingQueue<>();
+
+    Supervisor(String mode) throws IOException {
+      String classPath = Stream.of(
+              System.getProperty("jdk.module.path", ""), System.getProperty("java.class.path", ""),
+              testClasses())
+          .filter(s -> !s.isEmpty())
+          .collect(Collectors.joining(File.pathSeparator));
+      process = new ProcessBuilder(
+              ProcessHandle.current().info().command().orElseThrow(),
+              "-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+              "-cp", classPath, ProcessServerMain.class.getName(), mode)
+          .start();
+      children.add(process);
+      out = new BufferedReader(new InputStreamReader(process.getInputStream(), UTF_8));
+      in = new PrintStream(process.getOutputStream(), true, UTF_8);
+      Thread.ofVirtual().start(() -> {
+        try (var err = new BufferedReader(new InputStreamReader(process.getErrorStream(), UTF_8))) {
+          for (String line; (line = err.readLine()) != null; ) {
+            System.err.println("[child] " + line);
+            log.add(line);
+          }
+        } catch (IOException e) {
+          // the child is gone
+        }
+      });
+    }
+
+    /** Returns the next line the supervisor prints, which must start with {@code prefix}. */
+    String expect(String prefix) throws IOException {
+      String line = out.readLine();
+      assertTrue(line != null && line.startsWith(prefix), "expected '" + prefix + "...', got: " + line);
+      return line.substring(prefix.length()).strip();
+    }
+
+    int port() throws IOException {
+      return Integer.parseInt(expect("port "));
+    }
+
+    Set<Long> workers() {
+      return process.descendants().map(ProcessHandle::pid).collect(Collectors.toSet());
+    }
+
+    /** Closes the server; returns how many descendants the supervisor had left after close(). */
+    long close() throws Exception {
+      in.println("close");
+      long left = Long.parseLong(expect("closed "));
+      assertTrue(process.waitFor(30, TimeUnit.SECONDS), "supervisor exits after close()");
+      assertEquals(0, process.exitValue());
+      return left;
+    }
+  }
+
+  private static String testClasses() {
+    // The test classes are patched into the module under test; the child runs them on the class path.
+    String resource = ProcessServerMain.class.getName().replace('.', '/') + ".class";
+    String url = String.valueOf(ProcessServerMain.class.getResource("/" + resource));
+    return url.startsWith("file:") ? Path.of(url.substring(5, url.length() - resource.length())).toString() : "";
+  }
+
+  @AfterEach
+  void killWhatIsLeft() {
+    for (Process p : children) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
+  }
+
+  private static String ask(int port, String line) throws IOException {
+    try (Connection c = TcpClient.connect("127.0.0.1", port, CONNECT)) {
+      return say(c, line);
+    }
+  }
+
+  private static String say(Connection c, String line) throws IOException {
+    c.output().write((line + "\n").getBytes(UTF_8));
+    c.output().flush();
+    String reply = c.readLine(100);
+    if (reply == null) {
+      throw new IOException("connection closed without a reply to " + line);
+    }
+    return reply;
+  }
+
+  @Test
+  void twoHundredConnectionsAreAllServedAndSpreadOverBothWorkers() throws Exception {
+    Supervisor s = new Supervisor("serve");
+    int port = s.port();
+    Set<Long> pids = s.workers();
+    assertEquals(2, pids.size(), "two workers: " + pids);
+    Set<String> seen = ConcurrentHashMap.newKeySet();
+    AtomicInteger served = new AtomicInteger();
+    try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        done.add(clients.submit(() -> {
+          for (int i = 0; i < 25; i++) {
+            seen.add(ask(port, "who"));
+            served.incrementAndGet();
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    }
+    assertEquals(200, served.get());
+    assertEquals(Set.of("0", "1"), seen, "both workers served");
+    // Counters are the workers' summed; each publishes every 100 ms.
+    Await.until("200 completed requests in the summed counters", Duration.ofSeconds(20), () -> {
+      s.in.println("metrics");
+      try {
+        // accepted active completed failed
+        return s.expect("metrics ").matches("200 \\d+ 200 0");
+      } catch (IOException e) {
+        throw new AssertionError(e);
+      }
+    });
+    assertEquals(0, s.close());
+  }
+
+  @Test
+  void aWorkerKilledUnderLoadIsReplacedAndTheOtherWorkerLosesNoConnection() throws Exception {
+    Supervisor s = new Supervisor("serve");
+    int port = s.port();
+    Set<Long> before = s.workers();
+    // Connections held open in both workers: those of the surviving worker must all complete.
+    List<List<Connection>> held = List.of(new ArrayList<>(), new ArrayList<>());
+    long[] pidOf = new long[2];
+    for (int i = 0; i < 100 && (held.get(0).size() < 3 || held.get(1).size() < 3); i++) {
+      Connection c = TcpClient.connect("127.0.0.1", port, CONNECT);
+      Matcher reply = Pattern.compile("held (\\d) (\\d+)").matcher(say(c, "hold"));
+      assertTrue(reply.matches());
+      int index = Integer.parseInt(reply.group(1));
+      pidOf[index] = Long.parseLong(reply.group(2));
+      held.get(index).add(c);
+    }
+    assertTrue(held.get(0).size() >= 3 && held.get(1).size() >= 3, "connections on both workers");
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger answered = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    try (ExecutorService load = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int t = 0; t < 4; t++) {
+        var _ = load.submit(() -> {
+          while (!stop.get()) {
+            try {
+              ask(port, "who");
+              answered.incrementAndGet();
+            } catch (IOException e) {
+              failed.incrementAndGet(); // in the killed worker's backlog: reset with it
+            }
+          }
+          return null;
+        });
+      }
+      Await.until("load running", Duration.ofSeconds(20), () -> answered.get() > 50);
+
+      ProcessHandle.of(pidOf[0]).orElseThrow().destroyForcibly(); // kill -9 worker 0
+      int answeredAtKill = answered.get();
+      for (Connection c : held.get(1)) {
+        assertEquals("done 1", say(c, "finish"));
+        c.close();
+      }
+      for (Connection c : held.get(0)) {
+        c.close();
+      }
+      Await.until("worker 0 replaced", Duration.ofSeconds(30), () -> {
+        Set<Long> now = s.workers();
+        return now.size() == 2 && !now.contains(pidOf[0]) && now.containsAll(Set.of(pidOf[1]));
+      });
+      Await.until("the new worker 0 serving", Duration.ofSeconds(30), () -> {
+        try {
+          return ask(port, "who").equals("0");
+        } catch (IOException e) {
+          return false;
+        }
+      });
+      Await.until("load answered after the kill", Duration.ofSeconds(20), () -> answered.get() > answeredAtKill + 50);
+      stop.set(true);
+    }
+    System.err.printf("kill -9 under load: %d answered, %d failed (reset with the killed worker)%n",
+        answered.get(), failed.get());
+    assertTrue(s.log.stream().anyMatch(l -> l.contains("Worker 0 of") && l.contains("exited with status 137")),
+        "the exit is logged with its status");
+    assertTrue(before.contains(pidOf[1]));
+    assertEquals(0, s.close());
+  }
+
+  @Test
+  void closeDrainsRequestsInFlightThenLeavesNoProcessAndFreesThePort() throws Exception {
+    Supervisor s = new Supervisor("serve");
+    int port = s.port();
+    Set<Long> workers = s.workers();
+    List<Connection> held = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Connection c = TcpClient.connect("127.0.0.1", port, CONNECT);
+      assertTrue(say(c, "hold").startsWith("held "));
+      held.add(c);
+    }
+    s.in.println("close");
+    // Both workers stop accepting: new clients are refused (the supervisor's reservation does not listen).
+    Await.until("new connections refused", Duration.ofSeconds(30), () -> {
+      try (Connection _ = TcpClient.connect("127.0.0.1", port, CONNECT)) {
+        return false;
+      } catch (IOException e) {
+        return true;
+      }
+    });
+    for (Connection c : held) {
+      assertTrue(say(c, "finish").startsWith("done "), "a request in flight finishes during the drain");
+      c.close();
+    }
+    assertEquals(0, Long.parseLong(s.expect("closed ")), "no descendant left after close()");
+    assertTrue(s.process.waitFor(30, TimeUnit.SECONDS));
+    for (long pid : workers) {
+      assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "worker " + pid + " gone");
+    }
+    try (ServerSocket again = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
+      assertEquals(port, again.getLocalPort(), "the port is free");
+    }
+  }
+
+  @Test
+  void aCrashLoopingWorkerIsBackedOffAndReportedWhileTheOtherServes() throws Exception {
+    Supervisor s = new Supervisor("crash-worker-1");
+    int port = s.port();
+    Pattern exit = Pattern.compile("Worker 1 of .* exited with status 3 .*restarting it in (\\d+) ms");
+    List<Long> delays = new ArrayList<>();
+    long first = 0;
+    long last = 0;
+    while (delays.size() < 4) {
+      String line = s.log.poll(60, TimeUnit.SECONDS);
+      assertTrue(line != null, "exits reported");
+      Matcher m = exit.matcher(line);
+      if (m.find()) {
+        delays.add(Long.parseLong(m.group(1)));
+        last = System.nanoTime();
+        if (first == 0) {
+          first = last;
+        }
+        assertEquals("0", ask(port, "who"), "worker 0 serves all along");
+      }
+    }
+    assertEquals(List.of(250L, 500L, 1000L, 2000L), delays, "the back-off doubles");
+    assertTrue(Duration.ofNanos(last - first).toMillis() >= 1000,
+        "not a tight loop: 3 restarts took " + Duration.ofNanos(last - first));
+    assertEquals(0, s.close());
+  }
+
+  @Test
+  void whenNoWorkerStartsListeningTheBuildFailsAndSaysWhy() throws Exception {
+    Supervisor s = new Supervisor("crash-all");
+    String failure = s.expect("failed ");
+    assertTrue(failure.contains("none of the 2 worker processes") && failure.contains("stderr"), failure);
+    assertTrue(s.process.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, s.process.descendants().count());
+  }
+
+  @Test
+  void processesCannotServeAnInheritedChannel() {
+    var e = assertThrows(IllegalStateException.class, () -> TcpServer.builder()
+        .inheritedChannel()
+        .concurrency(Concurrency.processes(2))
+        .handler(c -> {})
+        .build());
+    assertTrue(e.getMessage().contains("bind(...)"), e.getMessage());
+  }
+}
