@@ -26,6 +26,8 @@ public final class Main {
           new Example("welcome", "TCP 8001: replies to \"1\" with a welcome, to anything else with a no; 5 s timeout", Welcome::main),
           new Example("welcome-client", "sends \"1\" to the welcome server after 2 s and prints the reply", WelcomeClient::main),
           new Example("echo", "TCP 3130: greets each client, then echoes every byte; concurrent", Echo::main),
+          new Example("line-echo", "TCP 3131: echoes each line; a line over --max bytes gets an error and is cut off", LineEcho::main),
+          new Example("length-echo", "TCP 3132: echoes 4-byte big-endian length-prefixed messages", LengthEcho::main),
           new Example("echo-client", "interactive: sends each line typed to the echo server, prints the echo", EchoClient::main),
           new Example("socket-basics", "the socket module's tables in Java: names, a socket's life, options, fromfd", SocketBasics::main));
 
@@ -72,6 +74,11 @@ public final class Main {
       err.println(example.name() + ": " + e);
       return 1;
     }
+  }
+
+  /** Returns the names of the examples, in the order they are listed. */
+  static List<String> names() {
+    return EXAMPLES.stream().map(Example::name).toList();
   }
 
   private static void list(PrintStream out) {

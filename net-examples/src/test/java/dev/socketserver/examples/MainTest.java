@@ -7,12 +7,24 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 @Timeout(10)
 class MainTest {
-  private static final List<String> NAMES =
+  /** The seed's programs: they must always be there. */
+  private static final List<String> SEED =
       List.of("hello", "welcome", "welcome-client", "echo", "echo-client", "socket-basics");
+  private static final List<String> NAMES = Main.names();
+
+  static List<String> names() {
+    return NAMES;
+  }
+
+  @Test
+  void everySeedProgramIsAnExample() {
+    assertTrue(NAMES.containsAll(SEED), NAMES::toString);
+  }
 
   private final Loopback.Captured out = new Loopback.Captured();
   private final Loopback.Captured err = new Loopback.Captured();
@@ -38,7 +50,7 @@ class MainTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"hello", "welcome", "welcome-client", "echo", "echo-client", "socket-basics"})
+  @MethodSource("names")
   void everyExamplePrintsItsUsageLineOnHelp(String name) {
     assertEquals(0, Main.run(new String[] {name, "--help"}, out, err));
     assertEquals(List.of(), err.lines());

@@ -6,19 +6,17 @@ import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerSettings;
 import dev.socketserver.api.StreamServerBuilder;
 import dev.socketserver.api.internal.Counters;
+import dev.socketserver.api.internal.IpBinding;
 import dev.socketserver.api.internal.Prefork;
 import dev.socketserver.api.internal.ServerCore;
 import dev.socketserver.api.internal.StreamAcceptor;
 import java.io.IOException;
 import java.net.BindException;
-import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
 import java.net.SocketOption;
-import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
-import java.net.UnknownHostException;
 import java.nio.channels.Channel;
-import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.LinkedHashMap;
@@ -83,8 +81,7 @@ public final class TcpServer {
      * @throws IllegalArgumentException if {@code port} is out of 0..65535
      */
     public Builder bind(String host, int port) {
-      checkPort(port);
-      return bind(host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port));
+      return bind(IpBinding.address(host, port));
     }
 
     /**
@@ -93,8 +90,7 @@ public final class TcpServer {
      * @throws IllegalArgumentException if {@code port} is out of 0..65535
      */
     public Builder bind(int port) {
-      checkPort(port);
-      return bind(new InetSocketAddress(port));
+      return bind(IpBinding.address("", port));
     }
 
     /**
@@ -211,20 +207,12 @@ public final class TcpServer {
       return new ServerCore<>(name, settings, acceptor, counters);
     }
 
-    private InetSocketAddress address() throws UnknownHostException {
+    private InetSocketAddress address() throws IOException {
       InetSocketAddress a = address;
       if (a == null) {
         throw new IllegalStateException("no address: call bind(...) or inheritedChannel() before build()");
       }
-      if (a.isUnresolved()) {
-        throw new UnknownHostException(
-            "cannot bind TCP server: host " + a.getHostString() + " does not resolve");
-      }
-      return a;
-    }
-
-    private static boolean ipv4Only(InetSocketAddress a) {
-      return a.getAddress() instanceof Inet4Address && !a.getAddress().isAnyLocalAddress();
+      return IpBinding.resolved(a, "TCP server");
     }
 
     /**
@@ -232,16 +220,17 @@ public final class TcpServer {
      * never listens, so it gets no connection (see {@link Prefork}). SO_REUSEADDR is off, so that no
      * socket outside the workers' group can bind the port while they are all down.
      */
-    private static NetworkChannel reservation(InetSocketAddress a) throws IOException {
-      SocketChannel socket = ipv4Only(a) ? SocketChannel.open(StandardProtocolFamily.INET) : SocketChannel.open();
+    private static Prefork.Reserved reservation(InetSocketAddress a) throws IOException {
+      ProtocolFamily family = IpBinding.family(a);
+      SocketChannel socket = family == null ? SocketChannel.open() : SocketChannel.open(family);
       try {
-        socket.setOption(StandardSocketOptions.SO_REUSEADDR, false);
+        IpBinding.reuse(socket, false, false);
         Prefork.reusePort(socket);
         socket.bind(a);
-        return socket;
+        return Prefork.Reserved.by(socket);
       } catch (BindException e) {
         socket.close();
-        throw bindFailure(a, e);
+        throw IpBinding.bindFailure("TCP server", a, e);
       } catch (IOException | RuntimeException e) {
         socket.close();
         throw e;
@@ -249,37 +238,23 @@ public final class TcpServer {
     }
 
     private ServerSocketChannel bound(InetSocketAddress a, boolean worker) throws IOException {
+      ProtocolFamily family = IpBinding.family(a);
       ServerSocketChannel listener =
-          ipv4Only(a) ? ServerSocketChannel.open(StandardProtocolFamily.INET) : ServerSocketChannel.open();
+          family == null ? ServerSocketChannel.open() : ServerSocketChannel.open(family);
       try {
-        listener.setOption(StandardSocketOptions.SO_REUSEADDR, reuseAddress);
+        IpBinding.reuse(listener, reuseAddress, reusePort && !worker);
         if (worker) {
           Prefork.reusePort(listener);
-        } else if (reusePort) {
-          if (!listener.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
-            throw new IOException("SO_REUSEPORT is not supported on this platform: use reusePort(false)");
-          }
-          listener.setOption(StandardSocketOptions.SO_REUSEPORT, true);
         }
         listener.bind(a, backlog);
         return listener;
       } catch (BindException e) {
         listener.close();
-        throw bindFailure(a, e);
+        throw IpBinding.bindFailure("TCP server", a, e);
       } catch (IOException | RuntimeException e) {
         listener.close();
         throw e;
       }
-    }
-
-    private static BindException bindFailure(InetSocketAddress a, BindException e) {
-      BindException better =
-          new BindException(
-              "cannot bind TCP server to " + a + ": " + e.getMessage()
-                  + " (is another server listening on port " + a.getPort()
-                  + "? stop it, choose another port, or use port 0 for a free one)");
-      better.initCause(e);
-      return better;
     }
 
     private static ServerSocketChannel inherited() throws IOException {
@@ -298,12 +273,6 @@ public final class TcpServer {
         throws IOException {
       for (var e : options.entrySet()) {
         channel.setOption((SocketOption<Object>) e.getKey(), e.getValue());
-      }
-    }
-
-    private static void checkPort(int port) {
-      if (port < 0 || port > 0xFFFF) {
-        throw new IllegalArgumentException("port out of range 0..65535: " + port);
       }
     }
   }

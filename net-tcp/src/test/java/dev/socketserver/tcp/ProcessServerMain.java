@@ -3,25 +3,20 @@ package dev.socketserver.tcp;
 import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.Server;
-import dev.socketserver.api.ServerMetrics;
-import java.io.BufferedReader;
+import dev.socketserver.api.testing.SupervisorProcess;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
  * A program serving TCP with {@code Concurrency.processes(2)}, run by {@link TcpProcessesTest} as
- * a child process: it is the supervisor there, and again each of its workers.
+ * a {@link SupervisorProcess}.
  *
  * <p>Usage: {@code ProcessServerMain serve|crash-worker-1|crash-all}. Its handler answers one line
  * per connection: {@code who} gets the worker's index; {@code hold} gets {@code held <index> <pid>}, then
- * waits for one more line and answers {@code done <index>}. The supervisor prints
- * {@code port <n>}, then answers commands on its standard input: {@code metrics} prints
- * {@code metrics <accepted> <active> <completed> <failed>}, {@code close} closes the server and
- * prints {@code closed <descendant processes left>}.
+ * waits for one more line and answers {@code done <index>}. The supervisor talks to the test
+ * through {@link SupervisorProcess#serve}.
  */
 public final class ProcessServerMain {
   private ProcessServerMain() {}
@@ -50,21 +45,9 @@ public final class ProcessServerMain {
       try (server) {
         server.serveForever();
       }
-      return;
+    } else {
+      SupervisorProcess.serve(server);
     }
-    out.println("port " + ((InetSocketAddress) server.localAddress()).getPort());
-    server.start();
-    BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    for (String line; (line = commands.readLine()) != null; ) {
-      if (line.equals("metrics")) {
-        ServerMetrics m = server.metrics();
-        out.println("metrics " + m.accepted() + " " + m.active() + " " + m.completed() + " " + m.failed());
-      } else if (line.equals("close")) {
-        break;
-      }
-    }
-    server.close();
-    out.println("closed " + ProcessHandle.current().descendants().count());
   }
 
   private static void handle(Connection c) throws IOException {

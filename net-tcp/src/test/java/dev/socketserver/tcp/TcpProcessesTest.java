@@ -8,32 +8,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.testing.Await;
-import java.io.BufferedReader;
-import java.io.File;
+import dev.socketserver.api.testing.SupervisorProcess;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -46,79 +37,17 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class TcpProcessesTest {
   private static final Duration CONNECT = Duration.ofSeconds(10);
-  private final List<Process> children = new ArrayList<>();
+  private final List<SupervisorProcess> children = new ArrayList<>();
 
-  /** A supervisor child: its stdout lines, its stderr lines (the log, workers' included). */
-  private final class Supervisor {
-    final Process process;
-    final BufferedReader out;
-    final PrintStream in;
-    final BlockingQueue<String> log = new LinkedBlockingQueue<>();
-
-    Supervisor(String mode) throws IOException {
-      String classPath = Stream.of(
-              System.getProperty("jdk.module.path", ""), System.getProperty("java.class.path", ""),
-              testClasses())
-          .filter(s -> !s.isEmpty())
-          .collect(Collectors.joining(File.pathSeparator));
-      process = new ProcessBuilder(
-              ProcessHandle.current().info().command().orElseThrow(),
-              "-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-              "-cp", classPath, ProcessServerMain.class.getName(), mode)
-          .start();
-      children.add(process);
-      out = new BufferedReader(new InputStreamReader(process.getInputStream(), UTF_8));
-      in = new PrintStream(process.getOutputStream(), true, UTF_8);
-      Thread.ofVirtual().start(() -> {
-        try (var err = new BufferedReader(new InputStreamReader(process.getErrorStream(), UTF_8))) {
-          for (String line; (line = err.readLine()) != null; ) {
-            System.err.println("[child] " + line);
-            log.add(line);
-          }
-        } catch (IOException e) {
-          // the child is gone
-        }
-      });
-    }
-
-    /** Returns the next line the supervisor prints, which must start with {@code prefix}. */
-    String expect(String prefix) throws IOException {
-      String line = out.readLine();
-      assertTrue(line != null && line.startsWith(prefix), "expected '" + prefix + "...', got: " + line);
-      return line.substring(prefix.length()).strip();
-    }
-
-    int port() throws IOException {
-      return Integer.parseInt(expect("port "));
-    }
-
-    Set<Long> workers() {
-      return process.descendants().map(ProcessHandle::pid).collect(Collectors.toSet());
-    }
-
-    /** Closes the server; returns how many descendants the supervisor had left after close(). */
-    long close() throws Exception {
-      in.println("close");
-      long left = Long.parseLong(expect("closed "));
-      assertTrue(process.waitFor(30, TimeUnit.SECONDS), "supervisor exits after close()");
-      assertEquals(0, process.exitValue());
-      return left;
-    }
-  }
-
-  private static String testClasses() {
-    // The test classes are patched into the module under test; the child runs them on the class path.
-    String resource = ProcessServerMain.class.getName().replace('.', '/') + ".class";
-    String url = String.valueOf(ProcessServerMain.class.getResource("/" + resource));
-    return url.startsWith("file:") ? Path.of(url.substring(5, url.length() - resource.length())).toString() : "";
+  private SupervisorProcess supervisor(String mode) throws IOException {
+    SupervisorProcess s = new SupervisorProcess(ProcessServerMain.class, mode);
+    children.add(s);
+    return s;
   }
 
   @AfterEach
   void killWhatIsLeft() {
-    for (Process p : children) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-    }
+    children.forEach(SupervisorProcess::close);
   }
 
   private static String ask(int port, String line) throws IOException {
@@ -139,7 +68,7 @@ class TcpProcessesTest {
 
   @Test
   void twoHundredConnectionsAreAllServedAndSpreadOverBothWorkers() throws Exception {
-    Supervisor s = new Supervisor("serve");
+    SupervisorProcess s = supervisor("serve");
     int port = s.port();
     Set<Long> pids = s.workers();
     assertEquals(2, pids.size(), "two workers: " + pids);
@@ -164,7 +93,7 @@ class TcpProcessesTest {
     assertEquals(Set.of("0", "1"), seen, "both workers served");
     // Counters are the workers' summed; each publishes every 100 ms.
     Await.until("200 completed requests in the summed counters", Duration.ofSeconds(20), () -> {
-      s.in.println("metrics");
+      s.send("metrics");
       try {
         // accepted active completed failed
         return s.expect("metrics ").matches("200 \\d+ 200 0");
@@ -172,12 +101,12 @@ class TcpProcessesTest {
         throw new AssertionError(e);
       }
     });
-    assertEquals(0, s.close());
+    assertEquals(0, s.closeServer());
   }
 
   @Test
   void aWorkerKilledUnderLoadIsReplacedAndTheOtherWorkerLosesNoConnection() throws Exception {
-    Supervisor s = new Supervisor("serve");
+    SupervisorProcess s = supervisor("serve");
     int port = s.port();
     Set<Long> before = s.workers();
     // Connections held open in both workers: those of the surviving worker must all complete.
@@ -239,12 +168,12 @@ class TcpProcessesTest {
     assertTrue(s.log.stream().anyMatch(l -> l.contains("Worker 0 of") && l.contains("exited with status 137")),
         "the exit is logged with its status");
     assertTrue(before.contains(pidOf[1]));
-    assertEquals(0, s.close());
+    assertEquals(0, s.closeServer());
   }
 
   @Test
   void closeDrainsRequestsInFlightThenLeavesNoProcessAndFreesThePort() throws Exception {
-    Supervisor s = new Supervisor("serve");
+    SupervisorProcess s = supervisor("serve");
     int port = s.port();
     Set<Long> workers = s.workers();
     List<Connection> held = new ArrayList<>();
@@ -253,7 +182,7 @@ class TcpProcessesTest {
       assertTrue(say(c, "hold").startsWith("held "));
       held.add(c);
     }
-    s.in.println("close");
+    s.send("close");
     // Both workers stop accepting: new clients are refused (the supervisor's reservation does not listen).
     Await.until("new connections refused", Duration.ofSeconds(30), () -> {
       try (Connection _ = TcpClient.connect("127.0.0.1", port, CONNECT)) {
@@ -278,7 +207,7 @@ class TcpProcessesTest {
 
   @Test
   void aCrashLoopingWorkerIsBackedOffAndReportedWhileTheOtherServes() throws Exception {
-    Supervisor s = new Supervisor("crash-worker-1");
+    SupervisorProcess s = supervisor("crash-worker-1");
     int port = s.port();
     Pattern exit = Pattern.compile("Worker 1 of .* exited with status 3 .*restarting it in (\\d+) ms");
     List<Long> delays = new ArrayList<>();
@@ -300,12 +229,12 @@ class TcpProcessesTest {
     assertEquals(List.of(250L, 500L, 1000L, 2000L), delays, "the back-off doubles");
     assertTrue(Duration.ofNanos(last - first).toMillis() >= 1000,
         "not a tight loop: 3 restarts took " + Duration.ofNanos(last - first));
-    assertEquals(0, s.close());
+    assertEquals(0, s.closeServer());
   }
 
   @Test
   void whenNoWorkerStartsListeningTheBuildFailsAndSaysWhy() throws Exception {
-    Supervisor s = new Supervisor("crash-all");
+    SupervisorProcess s = supervisor("crash-all");
     String failure = s.expect("failed ");
     assertTrue(failure.contains("none of the 2 worker processes") && failure.contains("stderr"), failure);
     assertTrue(s.process.waitFor(30, TimeUnit.SECONDS));

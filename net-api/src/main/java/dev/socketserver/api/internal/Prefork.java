@@ -3,6 +3,7 @@ package dev.socketserver.api.internal;
 import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerSettings;
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -46,18 +47,34 @@ import org.jspecify.annotations.Nullable;
  * never accepts. So the transport supplies a socket that is bound but receives nothing: for TCP a
  * socket bound with SO_REUSEPORT that never listens (the kernel routes connections only to
  * listening sockets; with SO_REUSEADDR off, nobody outside the group can bind the port either,
- * even while every worker is down). Stateless; thread-safe.
+ * even while every worker is down). A bound UDP socket receives whatever its group does, and
+ * connecting it makes Linux stop spreading datagrams over the group, so UDP cannot hold its port
+ * this way: it finds a free port with a socket it closes at once, and its workers hold the port
+ * from then on. Stateless; thread-safe.
  */
 public final class Prefork {
   private static final AtomicInteger BUILDS = new AtomicInteger();
 
   private Prefork() {}
 
-  /** Binds a socket to the requested address that keeps the port for the workers and receives nothing. */
+  /** Finds the workers' address, port 0 resolved, and keeps it for them if the transport can. */
   @FunctionalInterface
   public interface Reservation {
-    /** Returns the bound socket; its local address is the workers' address, port 0 resolved. */
-    NetworkChannel reserve(InetSocketAddress requested) throws IOException;
+    /** Returns the workers' address and what holds it for them (closed when the server terminates). */
+    Reserved reserve(InetSocketAddress requested) throws IOException;
+  }
+
+  /**
+   * The workers' address and the socket that holds it for them, receiving nothing.
+   *
+   * @param address the address the workers bind, port 0 resolved
+   * @param holder what keeps the port; closed when the server terminates
+   */
+  public record Reserved(InetSocketAddress address, Closeable holder) {
+    /** Returns the reservation held by {@code socket}, bound, and its address. */
+    public static Reserved by(NetworkChannel socket) throws IOException {
+      return new Reserved((InetSocketAddress) socket.getLocalAddress(), socket);
+    }
   }
 
   /** Builds the server of one worker. */

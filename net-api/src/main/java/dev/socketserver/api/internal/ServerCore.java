@@ -371,6 +371,7 @@ public final class ServerCore<R> implements Server {
 
     private void serve() {
       try {
+        acceptor.verify(request);
         handler.handle(request);
         counters.completed.increment();
       } catch (Throwable t) { // a handler's failure of any kind must not stop the server

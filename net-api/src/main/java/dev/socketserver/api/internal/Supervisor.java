@@ -2,10 +2,10 @@ package dev.socketserver.api.internal;
 
 import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerMetrics;
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.channels.NetworkChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * killed outright, its workers see their input end and drain anyway.
  *
  * <p>Thread-safety: the state and the slots are guarded by {@link #lock}. Process exits are
- * handled on the JDK's process reaper threads, restarts on one scheduler thread.
+ * handled on the threads that complete {@link Process#onExit()}, restarts on one scheduler thread.
  */
 final class Supervisor implements Server {
   private static final Logger log = LoggerFactory.getLogger("dev.socketserver.Supervisor");
@@ -57,7 +57,7 @@ final class Supervisor implements Server {
   private final List<String> command;
   private final int key;
   private final InetSocketAddress address;
-  private final NetworkChannel reservation;
+  private final Closeable reservation;
   private final Duration drainTimeout;
   private final List<Slot> slots = new ArrayList<>();
   private final ScheduledExecutorService restarts;
@@ -69,7 +69,7 @@ final class Supervisor implements Server {
   private State state = State.NEW;
   private @Nullable Thread servingThread;
   private boolean terminating;
-  private ServerMetrics retired = new ServerMetrics(0, 0, 0, 0, 0, 0, 0);
+  private ServerMetrics retired = new ServerMetrics(0, 0, 0, 0, 0, 0, 0, 0);
 
   /** One worker's place: its number, its counters file and the process now in it, if any. */
   private final class Slot {
@@ -96,7 +96,7 @@ final class Supervisor implements Server {
 
   private Supervisor(
       String name, List<String> command, int key, InetSocketAddress address,
-      NetworkChannel reservation, Duration drainTimeout) {
+      Closeable reservation, Duration drainTimeout) {
     this.name = name;
     this.command = command;
     this.key = key;
@@ -111,16 +111,17 @@ final class Supervisor implements Server {
   /**
    * Starts {@code workers} worker processes for the server with key {@code key} of this program,
    * bound to {@code reservation}'s address, and returns once each listens or has died at least
-   * once. Takes ownership of {@code reservation}; on failure everything is released.
+   * once. Takes ownership of the reservation; on failure everything is released.
    *
    * @throws IOException if no worker started listening: the message names the exit statuses
    */
   static Supervisor start(
-      String transport, int key, int workers, NetworkChannel reservation, Duration drainTimeout,
+      String transport, int key, int workers, Prefork.Reserved reserved, Duration drainTimeout,
       List<String> command) throws IOException {
-    InetSocketAddress address = (InetSocketAddress) reservation.getLocalAddress();
+    InetSocketAddress address = reserved.address();
     Supervisor s =
-        new Supervisor(transport + " " + address + " x" + workers, command, key, address, reservation, drainTimeout);
+        new Supervisor(
+            transport + " " + address + " x" + workers, command, key, address, reserved.holder(), drainTimeout);
     try {
       for (int i = 0; i < workers; i++) {
         Path file = Files.createTempFile("socketserver-worker-" + i + "-", ".counters");
@@ -211,7 +212,7 @@ final class Supervisor implements Server {
     }
   }
 
-  /** Runs on a process reaper thread when a worker's process has ended. */
+  /** Runs when a worker's process has ended. */
   @SuppressWarnings("ReferenceEquality") // the very process this slot last started, not an equal one
   private void exited(Slot slot, Process p) {
     boolean terminate;
@@ -224,7 +225,7 @@ final class Supervisor implements Server {
       ServerMetrics last = slot.metrics.read();
       retired = WorkerMetrics.sum(retired, new ServerMetrics(
           last.accepted(), 0, last.completed(), last.failed(), last.rejected(), last.bytesRead(),
-          last.bytesWritten()));
+          last.bytesWritten(), last.replies()));
       slot.metrics.reset();
       String status = "exited with status " + p.exitValue() + " after "
           + Duration.ofNanos(System.nanoTime() - slot.startedNanos).toMillis() + " ms";

@@ -20,8 +20,8 @@ import java.nio.file.StandardOpenOption;
  * standard output and error stay the user's (they are the supervisor's own), and its standard
  * input carries the supervisor's "drain now" (end of input), see {@link WorkerLink}.
  *
- * <p>Layout: 8 longs in native byte order, each written and read atomically with release/acquire
- * ordering: the state ({@link #STARTING}, {@link #SERVING}, {@link #TERMINATED}) and the seven
+ * <p>Layout: 9 longs in native byte order, each written and read atomically with release/acquire
+ * ordering: the state ({@link #STARTING}, {@link #SERVING}, {@link #TERMINATED}) and the eight
  * counters of {@link ServerMetrics} in order. Thread-safe; the owner closes it, and a second close
  * does nothing.
  */
@@ -35,7 +35,7 @@ final class WorkerMetrics implements AutoCloseable {
 
   private static final VarHandle LONGS =
       MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
-  private static final int FIELDS = 8;
+  private static final int FIELDS = 9;
 
   private final FileChannel channel;
   private final MappedByteBuffer buffer;
@@ -60,7 +60,8 @@ final class WorkerMetrics implements AutoCloseable {
   /** Writes the worker's counters, then its state. */
   void publish(long state, ServerMetrics m) {
     long[] values = {
-      m.accepted(), m.active(), m.completed(), m.failed(), m.rejected(), m.bytesRead(), m.bytesWritten()
+      m.accepted(), m.active(), m.completed(), m.failed(), m.rejected(), m.bytesRead(), m.bytesWritten(),
+      m.replies()
     };
     for (int i = 0; i < values.length; i++) {
       LONGS.setRelease(buffer, (i + 1) * Long.BYTES, values[i]);
@@ -79,7 +80,7 @@ final class WorkerMetrics implements AutoCloseable {
     for (int i = 1; i < FIELDS; i++) {
       v[i] = (long) LONGS.getAcquire(buffer, i * Long.BYTES);
     }
-    return new ServerMetrics(v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+    return new ServerMetrics(v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
   }
 
   /** Clears state and counters, for a new worker. */
@@ -98,7 +99,8 @@ final class WorkerMetrics implements AutoCloseable {
         a.failed() + b.failed(),
         a.rejected() + b.rejected(),
         a.bytesRead() + b.bytesRead(),
-        a.bytesWritten() + b.bytesWritten());
+        a.bytesWritten() + b.bytesWritten(),
+        a.replies() + b.replies());
   }
 
   @Override
