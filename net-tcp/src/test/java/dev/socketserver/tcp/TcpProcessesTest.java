@@ -91,16 +91,7 @@ class TcpProcessesTest {
     }
     assertEquals(200, served.get());
     assertEquals(Set.of("0", "1"), seen, "both workers served");
-    // Counters are the workers' summed; each publishes every 100 ms.
-    Await.until("200 completed requests in the summed counters", Duration.ofSeconds(20), () -> {
-      s.send("metrics");
-      try {
-        // accepted active completed failed
-        return s.expect("metrics ").matches("200 \\d+ 200 0");
-      } catch (IOException e) {
-        throw new AssertionError(e);
-      }
-    });
+    s.awaitMetrics("200 \\d+ 200 0"); // accepted active completed failed, summed over the workers
     assertEquals(0, s.closeServer());
   }
 

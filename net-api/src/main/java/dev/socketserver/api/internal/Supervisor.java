@@ -234,8 +234,7 @@ final class Supervisor implements Server {
       } else {
         log.debug("{} {} while draining", slot.describe(p), status);
       }
-      changed.signalAll();
-      terminate = readyToTerminate();
+      terminate = signalChange();
     } finally {
       lock.unlock();
     }
@@ -404,8 +403,7 @@ final class Supervisor implements Server {
           }
         }
       }
-      changed.signalAll();
-      terminate = readyToTerminate();
+      terminate = signalChange();
     } finally {
       lock.unlock();
     }
@@ -478,8 +476,9 @@ final class Supervisor implements Server {
     }
   }
 
-  // lock held; true for exactly one caller, who must then call terminate()
-  private boolean readyToTerminate() {
+  // lock held: wakes the waiters; true for exactly one caller, who must then call terminate()
+  private boolean signalChange() {
+    changed.signalAll();
     if (state != State.SHUTTING_DOWN || terminating) {
       return false;
     }

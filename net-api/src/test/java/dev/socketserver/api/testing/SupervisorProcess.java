@@ -13,6 +13,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -99,6 +100,21 @@ public final class SupervisorProcess implements AutoCloseable {
     String line = out.readLine();
     assertTrue(line != null && line.startsWith(prefix), "expected '" + prefix + "...', got: " + line);
     return line.substring(prefix.length()).strip();
+  }
+
+  /**
+   * Waits until the summed counters read {@code accepted active completed failed} as
+   * {@code expected} (a regular expression): workers publish them every 100 ms.
+   */
+  public void awaitMetrics(String expected) {
+    Await.until("metrics " + expected, java.time.Duration.ofSeconds(20), () -> {
+      send("metrics");
+      try {
+        return expect("metrics ").matches(expected);
+      } catch (IOException e) {
+        throw new AssertionError(e);
+      }
+    });
   }
 
   /** Returns the port the supervisor printed first. */
