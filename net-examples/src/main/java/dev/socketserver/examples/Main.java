@@ -28,6 +28,8 @@ public final class Main {
           new Example("echo", "TCP 3130: greets each client, then echoes every byte; concurrent", Echo::main),
           new Example("line-echo", "TCP 3131: echoes each line; a line over --max bytes gets an error and is cut off", LineEcho::main),
           new Example("length-echo", "TCP 3132: echoes 4-byte big-endian length-prefixed messages", LengthEcho::main),
+          new Example("udp-echo", "UDP 3130: echoes each datagram to its sender", UdpEcho::main),
+          new Example("udp-client", "sends each stdin line as a datagram, prints the reply or a timeout message", UdpClientExample::main),
           new Example("echo-client", "interactive: sends each line typed to the echo server, prints the echo", EchoClient::main),
           new Example("socket-basics", "the socket module's tables in Java: names, a socket's life, options, fromfd", SocketBasics::main));
 

@@ -382,11 +382,11 @@ public final class ServerCore<R> implements Server {
 
     void stop() {
       stopped = true;
+      acceptor.abort(request); // first, so the woken handler cannot write any more
       Thread t = thread;
       if (t != null) {
         t.interrupt();
       }
-      acceptor.abort(request);
     }
   }
 
