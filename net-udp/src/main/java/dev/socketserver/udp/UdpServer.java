@@ -289,13 +289,6 @@ public final class UdpServer implements Server {
       return this;
     }
 
-    /**
-     * Binds the socket, joins the multicast groups and returns the server, ready to serve.
-     *
-     * @throws IOException if the socket cannot be bound (the message says which address and
-     *     what to do) or a group cannot be joined; nothing is left open
-     * @throws IllegalStateException if the handler or the address is missing
-     */
     /** UDP serves {@link Concurrency#processes(int)}: its workers share the port with SO_REUSEPORT. */
     @Override
     protected boolean sharesAddressAcrossProcesses() {
@@ -303,11 +296,16 @@ public final class UdpServer implements Server {
     }
 
     /**
-     * {@inheritDoc}
+     * Binds the socket, joins the multicast groups and returns the server, ready to serve.
      *
      * <p>With {@link Concurrency#processes(int)} this also starts the worker processes and returns
      * once they listen (see there); in a worker it returns the worker's own server. Multicast
      * groups cannot be joined then: every worker would receive each datagram of the group.
+     *
+     * @throws IOException if the socket cannot be bound (the message says which address and
+     *     what to do) or a group cannot be joined; nothing is left open
+     * @throws IllegalStateException if the handler or the address is missing, or groups are
+     *     joined with processes
      */
     @Override
     public UdpServer build() throws IOException {
