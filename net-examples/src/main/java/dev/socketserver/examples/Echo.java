@@ -85,7 +85,9 @@ final class Echo {
               echo(connection);
             };
     Server server = Serving.tcp(options).concurrency(policy).handler(handler).build();
-    out.println("server is running ....");
+    if (Concurrency.worker().isEmpty()) { // with processes:N, only the supervisor announces it
+      out.println("server is running ....");
+    }
     return server;
   }
 
