@@ -8,13 +8,16 @@ package dev.socketserver.api;
  * Immutable and thread-safe.
  *
  * @param accepted requests taken from the socket (connections accepted, datagrams received),
- *     rejected ones included
+ *     rejected ones and over-long datagrams included
  * @param active requests whose handler is running or about to run
  * @param completed requests whose handler returned normally
- * @param failed requests whose handler threw
+ * @param failed requests whose handler threw, or that were invalid and never reached it (a
+ *     datagram over the server's maximum size)
  * @param rejected requests the connection filter refused; their handler never ran
  * @param bytesRead bytes received from clients
- * @param bytesWritten bytes sent to clients
+ * @param bytesWritten bytes sent to clients, replies included
+ * @param replies datagrams a datagram server sent with {@link Datagram#reply}; always 0 for a
+ *     stream server, whose replies are bytes on the connection ({@code bytesWritten})
  */
 public record ServerMetrics(
     long accepted,
@@ -23,4 +26,5 @@ public record ServerMetrics(
     long failed,
     long rejected,
     long bytesRead,
-    long bytesWritten) {}
+    long bytesWritten,
+    long replies) {}

@@ -29,6 +29,10 @@ public final class Main {
           new Example("line-echo", "TCP 3131: echoes each line; a line over --max bytes gets an error and is cut off", LineEcho::main),
           new Example("length-echo", "TCP 3132: echoes 4-byte big-endian length-prefixed messages", LengthEcho::main),
           new Example("http-hello", "TCP 8080: HTTP/1.1 keep-alive server answering \"Hello, World!\" (the benchmark peer of http.server)", HttpHello::main),
+          new Example("udp-echo", "UDP 3130: echoes each datagram to its sender", UdpEcho::main),
+          new Example("udp-client", "sends each stdin line as a datagram, prints the reply or a timeout message", UdpClientExample::main),
+          new Example("unix-echo", "Unix stream echo on --path (default: socketserver-echo.sock in the temp dir)", UnixEcho::main),
+          new Example("unix-dgram-echo", "Unix datagram echo on --path (default: socketserver-dgram-echo.sock in the temp dir); FFM on libc", UnixDatagramEcho::main),
           new Example("echo-client", "interactive: sends each line typed to the echo server, prints the echo", EchoClient::main),
           new Example("socket-basics", "the socket module's tables in Java: names, a socket's life, options, fromfd", SocketBasics::main));
 

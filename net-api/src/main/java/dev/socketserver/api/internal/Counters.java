@@ -14,6 +14,7 @@ public final class Counters {
   final LongAdder rejected = new LongAdder();
   private final LongAdder bytesRead = new LongAdder();
   private final LongAdder bytesWritten = new LongAdder();
+  private final LongAdder replies = new LongAdder();
 
   /** Counts {@code n} bytes received from a client. */
   public void read(long n) {
@@ -25,6 +26,12 @@ public final class Counters {
     bytesWritten.add(n);
   }
 
+  /** Counts one reply datagram of {@code n} bytes sent to a client (also counted as written). */
+  public void replied(long n) {
+    replies.increment();
+    bytesWritten.add(n);
+  }
+
   ServerMetrics snapshot(long active) {
     return new ServerMetrics(
         accepted.sum(),
@@ -33,6 +40,7 @@ public final class Counters {
         failed.sum(),
         rejected.sum(),
         bytesRead.sum(),
-        bytesWritten.sum());
+        bytesWritten.sum(),
+        replies.sum());
   }
 }

@@ -371,6 +371,7 @@ public final class ServerCore<R> implements Server {
 
     private void serve() {
       try {
+        acceptor.verify(request);
         handler.handle(request);
         counters.completed.increment();
       } catch (Throwable t) { // a handler's failure of any kind must not stop the server
@@ -381,11 +382,11 @@ public final class ServerCore<R> implements Server {
 
     void stop() {
       stopped = true;
+      acceptor.abort(request); // first, so the woken handler cannot write any more
       Thread t = thread;
       if (t != null) {
         t.interrupt();
       }
-      acceptor.abort(request);
     }
   }
 
