@@ -6,9 +6,15 @@
 //       reordered bytes all show). Prints one line of key=value results.
 //   loadgen connrate HOST PORT PARALLEL SIZE WARMUP_S SECONDS
 //       PARALLEL slots, each repeating: connect, send SIZE bytes, read the echo, close.
+//   loadgen probe    HOST PORT
+//       Exits 0 if the server answers: a stream connects, a UDP server echoes one datagram.
 //   loadgen idle     HOST PORT CONNS
 //       Opens CONNS connections, exchanges one 16-byte message on each (so the server has
 //       really taken it), prints "ready CONNS", then holds them until stdin ends.
+//
+// HOST is an IPv4 address for TCP, "udp:ADDRESS" for UDP (each "connection" is a connected UDP
+// socket; a datagram not answered within 1 s is counted as lost and the next one is sent) or
+// "unix:PATH" for a Unix stream socket (PORT is then ignored).
 //
 // Errors (refused or reset connections, short or wrong echoes) are counted, not fatal: the
 // line says errors=N. Exit status 0 unless the setup itself failed.
@@ -23,6 +29,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,7 +59,9 @@ static double percentile(double p, uint64_t total) {
   return -1;
 }
 
+enum { TCP, UDP, UNIX } kind = TCP;
 static struct sockaddr_in addr;
+static struct sockaddr_un uaddr;
 // Message contents: a window of a random table chosen by the message's seed, so consecutive
 // messages differ and a shifted or stale byte does not match; nothing is filled per message.
 static unsigned char *pattern;
@@ -73,11 +82,14 @@ static int size;
 static long errors;
 
 static int dial(int nonblock) {
-  int fd = socket(AF_INET, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
+  int family = kind == UNIX ? AF_UNIX : AF_INET, type = kind == UDP ? SOCK_DGRAM : SOCK_STREAM;
+  int fd = socket(family, type | (nonblock ? SOCK_NONBLOCK : 0), 0);
   if (fd < 0) { perror("socket"); exit(1); }
   int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) && errno != EINPROGRESS) {
+  if (kind == TCP) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  int r = kind == UNIX ? connect(fd, (struct sockaddr *)&uaddr, sizeof uaddr)
+                       : connect(fd, (struct sockaddr *)&addr, sizeof addr);
+  if (r && errno != EINPROGRESS) {
     close(fd);
     return -1;
   }
@@ -115,7 +127,13 @@ static int start(conn_t *c, uint32_t id) {
 static int pull(conn_t *c) {
   int r = read(c->fd, rbuf, size - c->got);
   if (r < 0) return errno == EAGAIN ? 0 : -1;
-  if (r == 0) return -1;
+  if (r == 0 && kind != UDP) return -1;
+  if (kind == UDP && (r != size || memcmp(rbuf, message(c->seed), r))) {
+    // A late answer to a datagram given up as lost is dropped; anything else is an error, but the
+    // socket stays usable.
+    if (!(r == size && !memcmp(rbuf, message(c->seed - 1), r))) errors++;
+    return 0;
+  }
   if (memcmp(rbuf, message(c->seed) + c->got, r)) return -1;
   c->got += r;
   return c->got == size;
@@ -131,13 +149,18 @@ static int run_echo(int n, double warm, double secs) {
     arm(&cs[i], i, EPOLLIN, EPOLL_CTL_ADD);
     if (start(&cs[i], i)) { errors++; close(cs[i].fd); cs[i].fd = -1; }
   }
-  long rt = 0;
-  double t = now(), begin = t + warm, end = begin + secs;
+  long rt = 0, lost = 0;
+  double t = now(), begin = t + warm, end = begin + secs, scanned = t;
   int counting = warm <= 0;
   struct epoll_event evs[1024];
   while ((t = now()) < end) {
-    if (!counting && t >= begin) { counting = 1; rt = 0; memset(hist, 0, sizeof hist); }
-    int k = epoll_wait(ep, evs, 1024, 100);
+    if (!counting && t >= begin) { counting = 1; rt = 0; lost = 0; memset(hist, 0, sizeof hist); }
+    if (kind == UDP && t - scanned > 0.05) {  // datagrams may be dropped: give up on one after 1 s
+      scanned = t;
+      for (int i = 0; i < n; i++)
+        if (cs[i].fd >= 0 && t - cs[i].t0 > 1.0) { lost++; if (start(&cs[i], i)) { errors++; close(cs[i].fd); cs[i].fd = -1; } }
+    }
+    int k = epoll_wait(ep, evs, 1024, kind == UDP ? 20 : 100);
     for (int j = 0; j < k; j++) {
       uint32_t id = evs[j].data.u32;
       conn_t *c = &cs[id];
@@ -156,8 +179,28 @@ static int run_echo(int n, double warm, double secs) {
     }
   }
   double el = now() - begin;
-  printf("rt_per_s=%.0f p50_us=%.1f p99_us=%.1f errors=%ld conns=%d size=%d round_trips=%ld seconds=%.2f\n",
-         rt / el, rt ? percentile(0.50, rt) : -1, rt ? percentile(0.99, rt) : -1, errors, n, size, rt, el);
+  // End politely: let each echo in flight come back (1 s at most), then close, so that servers
+  // see an end of stream and not a reset.
+  int open = 0;
+  for (int i = 0; i < n; i++) open += cs[i].fd >= 0;
+  double stop = now() + 1;
+  while (open > 0 && kind != UDP && now() < stop) {
+    int k = epoll_wait(ep, evs, 1024, 50);
+    for (int j = 0; j < k; j++) {
+      conn_t *c = &cs[evs[j].data.u32];
+      if (c->fd < 0) continue;
+      int r = 0;
+      if (evs[j].events & EPOLLOUT) {
+        r = push(c);
+        if (r == 0) arm(c, evs[j].data.u32, EPOLLIN, EPOLL_CTL_MOD);
+      }
+      if (r >= 0 && (evs[j].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) r = pull(c);
+      if (r != 0) { close(c->fd); c->fd = -1; open--; }
+    }
+  }
+  for (int i = 0; i < n; i++) if (cs[i].fd >= 0) close(cs[i].fd);
+  printf("rt_per_s=%.0f p50_us=%.1f p99_us=%.1f errors=%ld lost=%ld conns=%d size=%d round_trips=%ld seconds=%.2f\n",
+         rt / el, rt ? percentile(0.50, rt) : -1, rt ? percentile(0.99, rt) : -1, errors, lost, n, size, rt, el);
   return 0;
 }
 
@@ -247,14 +290,34 @@ static int run_idle(int n) {
   return 0;
 }
 
+static int run_probe(void) {
+  int fd = dial(0);
+  if (fd < 0) return 1;
+  if (kind != UDP) return 0;
+  struct timeval tv = {.tv_usec = 100000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char b = 'p';
+  return write(fd, &b, 1) == 1 && read(fd, &b, 1) == 1 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 4 && !strcmp(argv[1], "probe")) argc = 5;  // probe takes no count
   if (argc < 5) {
     fprintf(stderr, "usage: loadgen echo|connrate HOST PORT CONNS SIZE WARMUP_S SECONDS | idle HOST PORT CONNS\n");
     return 2;
   }
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(atoi(argv[3]));
-  if (inet_pton(AF_INET, argv[2], &addr.sin_addr) != 1) { fprintf(stderr, "bad host %s\n", argv[2]); return 2; }
+  const char *host = argv[2];
+  if (!strncmp(host, "unix:", 5)) {
+    kind = UNIX;
+    uaddr.sun_family = AF_UNIX;
+    snprintf(uaddr.sun_path, sizeof uaddr.sun_path, "%s", host + 5);
+  } else {
+    if (!strncmp(host, "udp:", 4)) { kind = UDP; host += 4; }
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(atoi(argv[3]));
+    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) { fprintf(stderr, "bad host %s\n", argv[2]); return 2; }
+  }
+  if (!strcmp(argv[1], "probe")) return run_probe();
   int n = atoi(argv[4]);
   ep = epoll_create1(0);
   rbuf = malloc(1 << 20);

@@ -1,6 +1,8 @@
 """Python's own servers, as the net-bench harness runs them.
 
     python3 peers.py echo PORT             socketserver.ThreadingTCPServer echo
+    python3 peers.py udp PORT              socketserver.ThreadingUDPServer echo (a thread per datagram)
+    python3 peers.py unix PATH             socketserver.ThreadingUnixStreamServer echo
     python3 peers.py http PORT [nodelay]   http.server.ThreadingHTTPServer hello, HTTP/1.1 keep-alive
 
 Written as the standard library's documentation writes them: a thread per connection
@@ -12,6 +14,7 @@ headers and the body in two sends, which Nagle plus delayed ACK stalls for ~40 m
 Runs until killed.
 """
 import http.server
+import os
 import socket
 import socketserver
 import sys
@@ -28,6 +31,33 @@ class EchoHandler(socketserver.BaseRequestHandler):
             if not data:
                 break
             sock.sendall(data)
+
+
+class UnixEchoHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        sock = self.request
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            sock.sendall(data)
+
+
+class UdpEchoHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        data, sock = self.request
+        sock.sendto(data, self.client_address)
+
+
+class UdpServer(socketserver.ThreadingUDPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+    max_packet_size = 65536
+
+
+class UnixServer(socketserver.ThreadingUnixStreamServer):
+    daemon_threads = True
+    request_queue_size = 1024
 
 
 class EchoServer(socketserver.ThreadingTCPServer):
@@ -60,11 +90,20 @@ class HttpServer(http.server.ThreadingHTTPServer):
 
 
 def main():
-    if len(sys.argv) < 3 or sys.argv[1] not in ("echo", "http"):
-        sys.exit("usage: peers.py echo|http PORT [nodelay]")
+    if len(sys.argv) < 3 or sys.argv[1] not in ("echo", "http", "udp", "unix"):
+        sys.exit("usage: peers.py echo|http|udp PORT [nodelay] | unix PATH")
+    if sys.argv[1] == "unix":
+        if os.path.exists(sys.argv[2]):
+            os.unlink(sys.argv[2])
+        server = UnixServer(sys.argv[2], UnixEchoHandler)
+        print("python unix listening on", sys.argv[2], flush=True)
+        server.serve_forever()
+        return
     port = int(sys.argv[2])
     if sys.argv[1] == "echo":
         server = EchoServer(("127.0.0.1", port), EchoHandler)
+    elif sys.argv[1] == "udp":
+        server = UdpServer(("127.0.0.1", port), UdpEchoHandler)
     else:
         handler = NoDelayHelloHandler if sys.argv[3:] == ["nodelay"] else HelloHandler
         server = HttpServer(("127.0.0.1", port), handler)

@@ -1,5 +1,6 @@
 package dev.socketserver.bench;
 
+import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -14,11 +15,15 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -34,8 +39,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The Netty peers of the end-to-end harness, written as Netty's own examples write them:
- * {@code NettyServers echo|http epoll|nio PORT}. One event loop thread accepts and serves every
- * connection (the harness pins the process to one core); TCP_NODELAY on, backlog 4096.
+ * {@code NettyServers echo|http|udp epoll|nio PORT} and {@code NettyServers unix epoll PATH}. One
+ * event loop thread accepts and serves every connection (the harness pins the process to one
+ * core); TCP_NODELAY on, backlog 4096.
  *
  * <ul>
  *   <li>{@code echo}: writes back every buffer it reads, flushes at the end of each read batch
@@ -44,6 +50,8 @@ import java.nio.charset.StandardCharsets;
  *       {@code 200 OK}, {@code Content-Type: text/plain}, {@code Content-Length: 13} and
  *       {@code Hello, World!}, keeping the connection alive as HTTP/1.1 says (Netty's
  *       HttpHelloWorldServer).
+ *   <li>{@code udp}: sends each datagram back to its sender, flushing at the end of each read batch.
+ *   <li>{@code unix}: {@code echo} over a Unix stream socket (epoll only).
  * </ul>
  * Runs until killed.
  */
@@ -54,7 +62,7 @@ public final class NettyServers {
 
   public static void main(String[] args) throws InterruptedException {
     if (args.length != 3) {
-      System.err.println("usage: NettyServers echo|http epoll|nio PORT");
+      System.err.println("usage: NettyServers echo|http|udp epoll|nio PORT | unix epoll PATH");
       System.exit(2);
     }
     boolean epoll = switch (args[1]) {
@@ -62,41 +70,62 @@ public final class NettyServers {
       case "nio" -> false;
       default -> throw new IllegalArgumentException("transport must be epoll or nio: " + args[1]);
     };
-    ChannelInitializer<SocketChannel> init = switch (args[0]) {
-      case "echo" -> new ChannelInitializer<>() {
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, io);
+    try {
+      if (args[0].equals("udp")) {
+        Channel ch = new Bootstrap()
+            .group(group)
+            .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+            .handler(UdpEchoHandler.INSTANCE)
+            .bind(new InetSocketAddress("127.0.0.1", Integer.parseInt(args[2])))
+            .sync()
+            .channel();
+        System.out.println("netty udp " + args[1] + " on " + ch.localAddress());
+        ch.closeFuture().sync();
+        return;
+      }
+      serve(args, epoll, group);
+    } finally {
+      group.shutdownGracefully();
+    }
+  }
+
+  private static void serve(String[] args, boolean epoll, EventLoopGroup group) throws InterruptedException {
+    ChannelInitializer<Channel> init = switch (args[0]) {
+      case "echo", "unix" -> new ChannelInitializer<>() {
         @Override
-        protected void initChannel(SocketChannel ch) {
+        protected void initChannel(Channel ch) {
           ch.pipeline().addLast(EchoHandler.INSTANCE);
         }
       };
       case "http" -> new ChannelInitializer<>() {
         @Override
-        protected void initChannel(SocketChannel ch) {
+        protected void initChannel(Channel ch) {
           ch.pipeline().addLast(new HttpServerCodec(), new HttpServerExpectContinueHandler(), new HelloHandler());
         }
       };
-      default -> throw new IllegalArgumentException("server must be echo or http: " + args[0]);
+      default -> throw new IllegalArgumentException("server must be echo, http, udp or unix: " + args[0]);
     };
-    int port = Integer.parseInt(args[2]);
-    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, io);
-    try {
-      Channel server = new ServerBootstrap()
-          .group(group)
-          .channel(type)
-          .option(ChannelOption.SO_BACKLOG, 4096)
-          .option(ChannelOption.SO_REUSEADDR, true)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          .childHandler(init)
-          .bind(new InetSocketAddress("127.0.0.1", port))
-          .sync()
-          .channel();
-      System.out.println("netty " + args[0] + " " + args[1] + " listening on " + server.localAddress());
-      server.closeFuture().sync();
-    } finally {
-      group.shutdownGracefully();
+    boolean unix = args[0].equals("unix");
+    if (unix && !epoll) {
+      throw new IllegalArgumentException("unix needs epoll");
     }
+    Class<? extends ServerChannel> type = unix ? EpollServerDomainSocketChannel.class
+        : epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    ServerBootstrap b = new ServerBootstrap()
+        .group(group)
+        .channel(type)
+        .option(ChannelOption.SO_BACKLOG, 4096)
+        .childHandler(init);
+    if (!unix) {
+      b.option(ChannelOption.SO_REUSEADDR, true).childOption(ChannelOption.TCP_NODELAY, true);
+    }
+    Channel server = b.bind(unix ? new DomainSocketAddress(args[2]) : new InetSocketAddress("127.0.0.1", Integer.parseInt(args[2])))
+        .sync()
+        .channel();
+    System.out.println("netty " + args[0] + " " + args[1] + " listening on " + server.localAddress());
+    server.closeFuture().sync();
   }
 
   @Sharable
@@ -116,6 +145,22 @@ public final class NettyServers {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       ctx.close();
+    }
+  }
+
+  @Sharable
+  private static final class UdpEchoHandler extends ChannelInboundHandlerAdapter {
+    static final UdpEchoHandler INSTANCE = new UdpEchoHandler();
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      DatagramPacket p = (DatagramPacket) msg;
+      ctx.write(new DatagramPacket(p.content(), p.sender()));
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      ctx.flush();
     }
   }
 

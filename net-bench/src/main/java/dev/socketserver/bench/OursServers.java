@@ -1,0 +1,46 @@
+package dev.socketserver.bench;
+
+import dev.socketserver.api.Concurrency;
+import dev.socketserver.api.Connection;
+import dev.socketserver.api.Server;
+import dev.socketserver.udp.UdpServer;
+import dev.socketserver.unix.UnixStreamServer;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Our UDP and Unix stream echo servers for the harness, where the examples do more than echo
+ * (udp-echo prints a line per datagram): {@code OursServers udp PORT|unix PATH virtual|platform}.
+ * The handlers are the examples' own: {@code d.reply(d.payload())} and
+ * {@code c.input().transferTo(c.output())}. Serves until killed.
+ */
+public final class OursServers {
+  private OursServers() {}
+
+  public static void main(String[] args) throws IOException {
+    if (args.length != 3) {
+      System.err.println("usage: OursServers udp PORT|unix PATH virtual|platform");
+      System.exit(2);
+    }
+    Concurrency policy = switch (args[2]) {
+      case "virtual" -> Concurrency.virtualThreads();
+      case "platform" -> Concurrency.platformThreads();
+      default -> throw new IllegalArgumentException("concurrency must be virtual or platform: " + args[2]);
+    };
+    Server server = switch (args[0]) {
+      case "udp" -> UdpServer.builder()
+          .bind("127.0.0.1", Integer.parseInt(args[1]))
+          .concurrency(policy)
+          .handler(d -> d.reply(d.payload()))
+          .build();
+      case "unix" -> UnixStreamServer.builder()
+          .bind(Path.of(args[1]))
+          .concurrency(policy)
+          .handler((Connection c) -> c.input().transferTo(c.output()))
+          .build();
+      default -> throw new IllegalArgumentException("transport must be udp or unix: " + args[0]);
+    };
+    System.out.println("ours " + args[0] + " " + args[2] + " on " + server.localAddress());
+    server.serveForever();
+  }
+}
