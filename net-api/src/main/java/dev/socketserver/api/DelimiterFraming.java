@@ -18,6 +18,8 @@ final class DelimiterFraming extends Framing {
   private final boolean strict;
   private final byte[][] delimiters;
   private final boolean[] starts = new boolean[256];
+  /** The bytes {@link #scan} must look at: delimiter starts, and CR and LF when strict. */
+  private final boolean[] stops = new boolean[256];
   private final int longest;
 
   DelimiterFraming(String noun, int maxFrame, boolean keep, boolean strict, byte[]... delimiters) {
@@ -48,6 +50,11 @@ final class DelimiterFraming extends Framing {
       max = Math.max(max, d.length);
     }
     this.longest = max;
+    System.arraycopy(starts, 0, stops, 0, 256);
+    if (strict) {
+      stops['\r'] = true;
+      stops['\n'] = true;
+    }
   }
 
   /** Whether {@code d} occurs in {@code e} without its last byte. */
@@ -119,6 +126,24 @@ final class DelimiterFraming extends Framing {
     int last = Math.min(total, maxFrame() + 1);
     int p = from;
     for (; p < last; p++) {
+      // Skip in bulk the bytes that need no look, one tight loop per source; then examine one.
+      if (p < aLen) {
+        int end = Math.min(aLen, last);
+        while (p < end && !stops[a[p] & 0xff]) {
+          p++;
+        }
+      }
+      if (p >= aLen) {
+        int q = bStart + p;
+        int end = bStart + last;
+        while (q < end && !stops[b.get(q) & 0xff]) {
+          q++;
+        }
+        p = q - bStart;
+      }
+      if (p >= last) {
+        break;
+      }
       byte v = p < aLen ? a[p] : b.get(bStart + p);
       if (!starts[v & 0xff]) {
         if (strict && (v == '\n' || v == '\r')) {
