@@ -435,7 +435,8 @@ def main():
     svg_chart(groups, a.svg)
 
 
-LIMITS = """How to read it, and what the QUICK runs on a shared machine showed (re-check on a quiet one):
+LIMITS = """How to read it, and what the runs made while this harness was built showed (on a machine shared
+with other builds: re-check on a quiet one):
 
 - **System calls.** The C server is the floor: one `read` and one `write` per round trip, plus a share of
   `epoll_wait`. Netty epoll is the same (`recvfrom`/`sendto`). Ours is the same shape too, about 2.2–2.4
@@ -449,9 +450,17 @@ LIMITS = """How to read it, and what the QUICK runs on a shared machine showed (
   scheduler, a continuation thaw and a freeze; and the poller and the carrier are two OS threads taking
   turns on one core, a context switch Netty's single event-loop thread never pays.
 - **Allocation per round trip** is not buffers (reads land in pooled direct buffers, and since
-  `Input.transferTo` moves pooled buffer to pooled buffer the echo handler holds no array): it is the
-  virtual thread's park (a `StackChunk` per freeze, the top site in JFR's samples) and the
-  `ReentrantLock` condition's wait node. About a hundred bytes; Netty's echo allocates nothing per message.
+  `Input.transferTo` moves pooled buffer to pooled buffer the echo handler holds no array). It is the
+  hand-off itself: the poller, a platform thread, unparks the handler's virtual thread, and the
+  default scheduler wraps every such submission in a `ForkJoinTask` (the top sampled site); parking
+  freezes the stack into a `StackChunk` when the old one cannot be reused; the `ReentrantLock`
+  condition allocates a wait node per `await`. A few dozen bytes; Netty's echo allocates nothing per
+  message.
+
+Open question: over TCP the core measured about 0.65× Netty epoll here, while PERF-NOTES measured 0.92×
+for a prototype of the same design (poller thread owns readiness, handlers on virtual threads parked on
+the library's condition); over Unix sockets, where the kernel path is cheaper, it is 0.9×. Profiling that
+difference with stack samples that include native and kernel frames on a quiet machine is the next step.
 
 Ideas that would close the gap, each bigger than a benchmark branch should make: run the poller loop as a
 virtual thread so it shares the carrier with the handlers (PERF-NOTES measured 0.94× Netty for that, vs
