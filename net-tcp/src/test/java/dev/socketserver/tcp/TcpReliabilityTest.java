@@ -1,0 +1,29 @@
+package dev.socketserver.tcp;
+
+import dev.socketserver.api.Connection;
+import dev.socketserver.api.Server;
+import dev.socketserver.api.StreamServerBuilder;
+import dev.socketserver.api.testing.StreamReliabilityContract;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/** The stream reliability contract over TCP on IPv4 loopback. */
+class TcpReliabilityTest extends StreamReliabilityContract {
+
+  @Override
+  protected StreamServerBuilder<?> newBuilder() {
+    return TcpServer.builder().bind("127.0.0.1", 0);
+  }
+
+  @Override
+  protected Connection connect(Server server) throws IOException {
+    return TcpClient.connect((InetSocketAddress) server.localAddress(), Duration.ofSeconds(10));
+  }
+
+  @Override
+  protected boolean isRefusal(IOException e) {
+    return e instanceof ConnectException;
+  }
+}
