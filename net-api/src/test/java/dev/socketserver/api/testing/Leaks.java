@@ -1,6 +1,10 @@
 package dev.socketserver.api.testing;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.ref.WeakReference;
+import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
 import java.time.Duration;
 import java.util.List;
 
@@ -27,7 +31,7 @@ public final class Leaks {
     /** Waits until no more descriptors and server threads are live than in this snapshot. */
     public void awaitRestored(Duration timeout) {
       Await.until(
-          "back to " + this + " (now " + snapshot() + ")",
+          "back to " + this + " (now " + snapshot() + "; open: " + Descriptors.describe() + ")",
           timeout,
           () -> {
             Snapshot now = snapshot();
@@ -36,9 +40,47 @@ public final class Leaks {
     }
   }
 
-  /** Returns the current counts. */
+  /**
+   * Returns the current counts. The first call starts the JDK's I/O pollers for virtual threads,
+   * which open descriptors on first use and keep them for the life of the JVM: a virtual thread
+   * blocking on a socket after the snapshot must not look like a leak.
+   */
   public static Snapshot snapshot() {
+    warmJdkPollers();
     return new Snapshot(Descriptors.open(), serverThreads());
+  }
+
+  private static boolean pollersWarm; // guarded by Leaks.class
+
+  /** Parks one virtual thread in a blocking read, once: that starts the JDK's pollers. */
+  private static synchronized void warmJdkPollers() {
+    if (pollersWarm) {
+      return;
+    }
+    try {
+      Pipe pipe = Pipe.open();
+      try (Pipe.SourceChannel source = pipe.source(); Pipe.SinkChannel sink = pipe.sink()) {
+        Thread reader = Thread.ofVirtual().start(() -> readOne(source));
+        Await.until("the reader parks", Duration.ofSeconds(10),
+            () -> reader.getState() == Thread.State.WAITING);
+        sink.write(ByteBuffer.wrap(new byte[1]));
+        reader.join();
+      }
+      pollersWarm = true;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void readOne(Pipe.SourceChannel source) {
+    try {
+      source.read(ByteBuffer.allocate(1));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Returns how many platform threads named after a server are alive. */
