@@ -19,6 +19,7 @@
 module dev.socketserver.examples {
   requires dev.socketserver.tcp;
   requires dev.socketserver.udp;
+  requires dev.socketserver.unix;
   // sun.misc.Signal: Ctrl-C and SIGTERM shut a server down and the process exits 0 (see Serving).
   requires jdk.unsupported;
   requires static org.jspecify;

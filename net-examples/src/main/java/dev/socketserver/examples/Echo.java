@@ -47,7 +47,7 @@ import java.util.OptionalInt;
 final class Echo {
   static final Options.Spec OPTIONS =
       Options.usage(
-              "echo [--host H] [--port N] [--concurrency sequential|platform|virtual|pool:N]"
+              "echo [--host H] [--port N] [--concurrency sequential|platform|virtual|pool:N|processes:N]"
                   + " [--limit N] [--no-greeting]")
           .host("")
           .port(3130)
@@ -85,7 +85,9 @@ final class Echo {
               echo(connection);
             };
     Server server = Serving.tcp(options).concurrency(policy).handler(handler).build();
-    out.println("server is running ....");
+    if (Concurrency.worker().isEmpty()) { // with processes:N, only the supervisor announces it
+      out.println("server is running ....");
+    }
     return server;
   }
 
@@ -121,7 +123,8 @@ final class Echo {
 
   /**
    * Parses {@code --concurrency}: {@code sequential} (Python's TCPServer), {@code platform}
-   * (ThreadingMixIn), {@code virtual} or {@code pool:N}.
+   * (ThreadingMixIn), {@code virtual}, {@code pool:N} or {@code processes:N} (ForkingMixIn: N
+   * worker processes, each this same program; {@code ps} shows them).
    *
    * @throws IllegalArgumentException if {@code text} is none of these
    */
@@ -134,8 +137,11 @@ final class Echo {
         if (text.startsWith("pool:")) {
           yield Concurrency.pool(Options.parseInt(text.substring(5), 1, 10_000));
         }
+        if (text.startsWith("processes:")) {
+          yield Concurrency.processes(Options.parseInt(text.substring(10), 1, 1024));
+        }
         throw new IllegalArgumentException(
-            "expected sequential, platform, virtual or pool:N, not '" + text + "'");
+            "expected sequential, platform, virtual, pool:N or processes:N, not '" + text + "'");
       }
     };
   }

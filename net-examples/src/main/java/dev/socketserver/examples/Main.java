@@ -30,6 +30,8 @@ public final class Main {
           new Example("length-echo", "TCP 3132: echoes 4-byte big-endian length-prefixed messages", LengthEcho::main),
           new Example("udp-echo", "UDP 3130: echoes each datagram to its sender", UdpEcho::main),
           new Example("udp-client", "sends each stdin line as a datagram, prints the reply or a timeout message", UdpClientExample::main),
+          new Example("unix-echo", "Unix stream echo on --path (default: socketserver-echo.sock in the temp dir)", UnixEcho::main),
+          new Example("unix-dgram-echo", "Unix datagram echo on --path (default: socketserver-dgram-echo.sock in the temp dir); FFM on libc", UnixDatagramEcho::main),
           new Example("echo-client", "interactive: sends each line typed to the echo server, prints the echo", EchoClient::main),
           new Example("socket-basics", "the socket module's tables in Java: names, a socket's life, options, fromfd", SocketBasics::main));
 

@@ -1,5 +1,6 @@
 package dev.socketserver.examples;
 
+import dev.socketserver.api.Concurrency;
 import dev.socketserver.udp.UdpServer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -16,7 +17,10 @@ import java.io.PrintStream;
  */
 public final class UdpEcho {
   static final Options.Spec OPTIONS =
-      Options.usage("udp-echo [--host H] [--port N]").host("localhost").port(3130);
+      Options.usage("udp-echo [--host H] [--port N] [--concurrency sequential|platform|virtual|pool:N|processes:N]")
+          .host("localhost")
+          .port(3130)
+          .option("concurrency", "virtual", Echo::concurrency);
 
   private UdpEcho() {}
 
@@ -35,6 +39,7 @@ public final class UdpEcho {
         UdpServer.builder()
             .bind(options.string("host"), options.integer("port"))
             .drainTimeout(Serving.DRAIN)
+            .concurrency(options.get("concurrency", Concurrency.class))
             .handler(d -> {
               out.println("Got " + d.length() + " bytes from " + Echo.hostPort(d.sender()));
               d.reply(d.payload());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.Server;
 import java.io.ByteArrayOutputStream;
@@ -192,5 +193,15 @@ class EchoTest {
       }
     }
     return differences;
+  }
+
+  /**
+   * {@code processes:N} parses to the processes policy. Not served here: its supervisor would run
+   * this test JVM's own command line again as each worker (net-tcp's TcpProcessesTest runs a
+   * processes program end to end as a child process).
+   */
+  @Test
+  void processesParsesToWorkerProcesses() {
+    assertEquals(Concurrency.processes(4), Echo.concurrency("processes:4"));
   }
 }

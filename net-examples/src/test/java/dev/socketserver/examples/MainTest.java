@@ -75,7 +75,7 @@ class MainTest {
   void aBadConcurrencyPrintsWhatIsExpectedAndExitsTwo() {
     assertEquals(2, Main.run(new String[] {"echo", "--concurrency", "forking"}, out, err));
     assertEquals(
-        "echo: --concurrency: expected sequential, platform, virtual or pool:N, not 'forking'",
+        "echo: --concurrency: expected sequential, platform, virtual, pool:N or processes:N, not 'forking'",
         err.lines().get(0));
   }
 

@@ -1,9 +1,13 @@
 package dev.socketserver.tcp;
 
+import dev.socketserver.api.Concurrency;
+import dev.socketserver.api.Connection;
 import dev.socketserver.api.Server;
+import dev.socketserver.api.ServerSettings;
 import dev.socketserver.api.StreamServerBuilder;
 import dev.socketserver.api.internal.Counters;
 import dev.socketserver.api.internal.IpBinding;
+import dev.socketserver.api.internal.Prefork;
 import dev.socketserver.api.internal.ServerCore;
 import dev.socketserver.api.internal.StreamAcceptor;
 import java.io.IOException;
@@ -151,6 +155,18 @@ public final class TcpServer {
       return this;
     }
 
+    /** TCP serves {@link Concurrency#processes(int)}: its workers share the port with SO_REUSEPORT. */
+    @Override
+    protected boolean sharesAddressAcrossProcesses() {
+      return true;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With {@link Concurrency#processes(int)} this also starts the worker processes and returns
+     * once they listen (see there); in a worker it returns the worker's own server.
+     */
     @Override
     public Server build() throws IOException {
       var settings = settings();
@@ -163,7 +179,21 @@ public final class TcpServer {
           }
         }
       }
-      ServerSocketChannel listener = inherited ? inherited() : bound();
+      if (settings.concurrency().mode() == Concurrency.Mode.PROCESSES) {
+        if (inherited) {
+          throw new IllegalStateException(
+              "Concurrency.processes(n) binds the port in each worker and cannot share an inherited"
+                  + " channel: use bind(...), or another policy with inheritedChannel()");
+        }
+        return Prefork.build(
+            "tcp", settings, address(), Builder::reservation, (s, a) -> serve(s, bound(a, true), options));
+      }
+      return serve(settings, inherited ? inherited() : bound(address(), false), options);
+    }
+
+    private Server serve(
+        ServerSettings<Connection> settings, ServerSocketChannel listener, Map<SocketOption<?>, Object> options)
+        throws IOException {
       Counters counters = new Counters();
       String name = "tcp " + listener.getLocalAddress();
       StreamAcceptor acceptor =
@@ -177,17 +207,45 @@ public final class TcpServer {
       return new ServerCore<>(name, settings, acceptor, counters);
     }
 
-    private ServerSocketChannel bound() throws IOException {
+    private InetSocketAddress address() throws IOException {
       InetSocketAddress a = address;
       if (a == null) {
         throw new IllegalStateException("no address: call bind(...) or inheritedChannel() before build()");
       }
-      IpBinding.resolved(a, "TCP server");
+      return IpBinding.resolved(a, "TCP server");
+    }
+
+    /**
+     * Binds a processes server's reservation: a TCP socket that is bound with SO_REUSEPORT and
+     * never listens, so it gets no connection (see {@link Prefork}). SO_REUSEADDR is off, so that no
+     * socket outside the workers' group can bind the port while they are all down.
+     */
+    private static Prefork.Reserved reservation(InetSocketAddress a) throws IOException {
+      ProtocolFamily family = IpBinding.family(a);
+      SocketChannel socket = family == null ? SocketChannel.open() : SocketChannel.open(family);
+      try {
+        IpBinding.reuse(socket, false, false);
+        Prefork.reusePort(socket);
+        socket.bind(a);
+        return Prefork.Reserved.by(socket);
+      } catch (BindException e) {
+        socket.close();
+        throw IpBinding.bindFailure("TCP server", a, e);
+      } catch (IOException | RuntimeException e) {
+        socket.close();
+        throw e;
+      }
+    }
+
+    private ServerSocketChannel bound(InetSocketAddress a, boolean worker) throws IOException {
       ProtocolFamily family = IpBinding.family(a);
       ServerSocketChannel listener =
           family == null ? ServerSocketChannel.open() : ServerSocketChannel.open(family);
       try {
-        IpBinding.reuse(listener, reuseAddress, reusePort);
+        IpBinding.reuse(listener, reuseAddress, reusePort && !worker);
+        if (worker) {
+          Prefork.reusePort(listener);
+        }
         listener.bind(a, backlog);
         return listener;
       } catch (BindException e) {

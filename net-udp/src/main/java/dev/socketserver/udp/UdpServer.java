@@ -1,11 +1,14 @@
 package dev.socketserver.udp;
 
+import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Datagram;
 import dev.socketserver.api.DatagramServerBuilder;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerMetrics;
+import dev.socketserver.api.ServerSettings;
 import dev.socketserver.api.internal.Counters;
 import dev.socketserver.api.internal.IpBinding;
+import dev.socketserver.api.internal.Prefork;
 import dev.socketserver.api.internal.ServerCore;
 import java.io.IOException;
 import java.net.BindException;
@@ -72,11 +75,11 @@ import org.jspecify.annotations.Nullable;
  * a second time returns at once. Thread-safe: every method may be called from any thread.
  */
 public final class UdpServer implements Server {
-  private final ServerCore<Datagram> core;
-  private final UdpAcceptor acceptor;
+  private final Server core; // a ServerCore, or the supervisor of a processes(n) server
+  private final @Nullable UdpAcceptor acceptor; // null for the supervisor, which has no socket
   private final Set<MembershipKey> memberships = ConcurrentHashMap.newKeySet();
 
-  private UdpServer(ServerCore<Datagram> core, UdpAcceptor acceptor, List<MembershipKey> joined) {
+  private UdpServer(Server core, @Nullable UdpAcceptor acceptor, List<MembershipKey> joined) {
     this.core = core;
     this.acceptor = acceptor;
     this.memberships.addAll(joined);
@@ -96,10 +99,11 @@ public final class UdpServer implements Server {
    * {@code SO_RXQ_OVFL} is not exposed) and no way to get the socket's descriptor; on Linux it is
    * read from the {@code drops} column of {@code /proc/net/udp} (or {@code udp6}) for the only
    * socket of this process bound to the server's port. Elsewhere, or when several sockets of this
-   * process share the port (SO_REUSEPORT), it is empty.
+   * process share the port (SO_REUSEPORT), it is empty; empty too for the supervisor of a
+   * {@code processes(n)} server, which has no socket (each worker can tell its own).
    */
   public OptionalLong kernelDrops() {
-    return acceptor.kernelDrops();
+    return acceptor == null ? OptionalLong.empty() : acceptor.kernelDrops();
   }
 
   /**
@@ -110,10 +114,17 @@ public final class UdpServer implements Server {
    * @throws IllegalArgumentException if {@code group} is not a multicast address, or its family
    *     does not fit the server's socket (an IPv6 group on an IPv4 server)
    * @throws IOException if the interface cannot join it, or the server has terminated
+   * @throws IllegalStateException on the supervisor of a {@code processes(n)} server, which has
+   *     no socket
    */
   public MembershipKey joinGroup(InetAddress group, NetworkInterface networkInterface)
       throws IOException {
-    MembershipKey key = acceptor.join(checkGroup(group), networkInterface);
+    UdpAcceptor a = acceptor;
+    if (a == null) {
+      throw new IllegalStateException(
+          "a processes(n) server receives in its workers: it has no socket here to join a group with");
+    }
+    MembershipKey key = a.join(checkGroup(group), networkInterface);
     memberships.add(key);
     return key;
   }
@@ -278,12 +289,23 @@ public final class UdpServer implements Server {
       return this;
     }
 
+    /** UDP serves {@link Concurrency#processes(int)}: its workers share the port with SO_REUSEPORT. */
+    @Override
+    protected boolean sharesAddressAcrossProcesses() {
+      return true;
+    }
+
     /**
      * Binds the socket, joins the multicast groups and returns the server, ready to serve.
      *
+     * <p>With {@link Concurrency#processes(int)} this also starts the worker processes and returns
+     * once they listen (see there); in a worker it returns the worker's own server. Multicast
+     * groups cannot be joined then: every worker would receive each datagram of the group.
+     *
      * @throws IOException if the socket cannot be bound (the message says which address and
      *     what to do) or a group cannot be joined; nothing is left open
-     * @throws IllegalStateException if the handler or the address is missing
+     * @throws IllegalStateException if the handler or the address is missing, or groups are
+     *     joined with processes
      */
     @Override
     public UdpServer build() throws IOException {
@@ -293,12 +315,47 @@ public final class UdpServer implements Server {
         throw new IllegalStateException("no address: call bind(...) before build()");
       }
       IpBinding.resolved(a, "UDP server");
+      if (settings.concurrency().mode() == Concurrency.Mode.PROCESSES) {
+        if (!groups.isEmpty()) {
+          throw new IllegalStateException(
+              "Concurrency.processes(n) with multicast groups: every worker would receive each"
+                  + " datagram of a group; join groups with a one-process policy");
+        }
+        Server server = Prefork.build("udp", settings, a, Builder::reservation, (s, at) -> bind(s, at, true));
+        return server instanceof UdpServer worker ? worker : new UdpServer(server, null, List.of());
+      }
+      return bind(settings, a, false);
+    }
+
+    /**
+     * Finds the workers' port. A bound UDP socket would take its share of the group's datagrams
+     * and connecting it stops Linux spreading them (see {@code Prefork}), so nothing holds the port:
+     * the probe is closed at once and the workers hold the port from then on.
+     */
+    private static Prefork.Reserved reservation(InetSocketAddress a) throws IOException {
+      ProtocolFamily family = IpBinding.family(a);
+      try (DatagramChannel probe = family == null ? DatagramChannel.open() : DatagramChannel.open(family)) {
+        Prefork.reusePort(probe);
+        try {
+          probe.bind(a);
+        } catch (BindException e) {
+          throw IpBinding.bindFailure("UDP server", a, e);
+        }
+        return new Prefork.Reserved((InetSocketAddress) probe.getLocalAddress(), () -> {});
+      }
+    }
+
+    private UdpServer bind(ServerSettings<Datagram> settings, InetSocketAddress a, boolean worker)
+        throws IOException {
       ProtocolFamily family = IpBinding.family(a);
       DatagramChannel channel = family == null ? DatagramChannel.open() : DatagramChannel.open(family);
       List<MembershipKey> joined = new ArrayList<>();
       String name;
       try {
-        IpBinding.reuse(channel, reuseAddress, reusePort);
+        IpBinding.reuse(channel, reuseAddress, reusePort && !worker);
+        if (worker) {
+          Prefork.reusePort(channel);
+        }
         if (receiveBufferSize() > 0) {
           channel.setOption(StandardSocketOptions.SO_RCVBUF, receiveBufferSize());
         }

@@ -1,0 +1,110 @@
+package dev.socketserver.api.internal;
+
+import dev.socketserver.api.ServerMetrics;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A worker's state and counters, shared with its supervisor through a small memory-mapped file:
+ * the worker writes, the supervisor reads.
+ *
+ * <p>Why a mapped file: it needs no protocol, no socket and no thread in the supervisor, a read
+ * never waits for a busy or dying worker, and the counters a worker wrote last stay readable
+ * after it died (even by {@code kill -9}), so the supervisor's sums only grow. The worker's
+ * standard output and error stay the user's (they are the supervisor's own), and its standard
+ * input carries the supervisor's "drain now" (end of input), see {@link WorkerLink}.
+ *
+ * <p>Layout: 9 longs in native byte order, each written and read atomically with release/acquire
+ * ordering: the state ({@link #STARTING}, {@link #SERVING}, {@link #TERMINATED}) and the eight
+ * counters of {@link ServerMetrics} in order. Thread-safe; the owner closes it, and a second close
+ * does nothing.
+ */
+final class WorkerMetrics implements AutoCloseable {
+  /** Started, not yet listening. */
+  static final long STARTING = 0;
+  /** Listening: the worker's server was built. */
+  static final long SERVING = 1;
+  /** The worker's server terminated; the counters are final. */
+  static final long TERMINATED = 2;
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
+  private static final int FIELDS = 9;
+
+  private final FileChannel channel;
+  private final MappedByteBuffer buffer;
+
+  private WorkerMetrics(FileChannel channel) throws IOException {
+    this.channel = channel;
+    this.buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, FIELDS * Long.BYTES);
+  }
+
+  /** Opens (creating it if needed) the file at {@code path}. */
+  static WorkerMetrics open(Path path) throws IOException {
+    FileChannel channel =
+        FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try {
+      return new WorkerMetrics(channel);
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  /** Writes the worker's counters, then its state. */
+  void publish(long state, ServerMetrics m) {
+    long[] values = {
+      m.accepted(), m.active(), m.completed(), m.failed(), m.rejected(), m.bytesRead(), m.bytesWritten(),
+      m.replies()
+    };
+    for (int i = 0; i < values.length; i++) {
+      LONGS.setRelease(buffer, (i + 1) * Long.BYTES, values[i]);
+    }
+    LONGS.setRelease(buffer, 0, state);
+  }
+
+  /** Returns the state last published. */
+  long state() {
+    return (long) LONGS.getAcquire(buffer, 0);
+  }
+
+  /** Returns the counters last published; all zero before the first. */
+  ServerMetrics read() {
+    long[] v = new long[FIELDS];
+    for (int i = 1; i < FIELDS; i++) {
+      v[i] = (long) LONGS.getAcquire(buffer, i * Long.BYTES);
+    }
+    return new ServerMetrics(v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
+  }
+
+  /** Clears state and counters, for a new worker. */
+  void reset() {
+    for (int i = 0; i < FIELDS; i++) {
+      LONGS.setRelease(buffer, i * Long.BYTES, 0L);
+    }
+  }
+
+  /** Returns the sum of two snapshots; {@code active} is {@code a}'s plus {@code b}'s. */
+  static ServerMetrics sum(ServerMetrics a, ServerMetrics b) {
+    return new ServerMetrics(
+        a.accepted() + b.accepted(),
+        a.active() + b.active(),
+        a.completed() + b.completed(),
+        a.failed() + b.failed(),
+        a.rejected() + b.rejected(),
+        a.bytesRead() + b.bytesRead(),
+        a.bytesWritten() + b.bytesWritten(),
+        a.replies() + b.replies());
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close(); // the mapping itself goes with the buffer
+  }
+}
