@@ -31,7 +31,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -127,67 +126,29 @@ class UdpReliabilityTest {
 
   // ---- soak ----
 
-  /** What the soak's clients saw. */
-  private static final class Stats {
-    final AtomicLong sessions = new AtomicLong();
-    final AtomicLong faults = new AtomicLong();
-    final AtomicLong bytesChecked = new AtomicLong();
-    final AtomicLong retries = new AtomicLong();
-    final AtomicLong mismatches = new AtomicLong();
-    final AtomicLong unanswered = new AtomicLong();
-    volatile String firstProblem = "";
-
-    void problem(AtomicLong counter, String what) {
-      if (counter.getAndIncrement() == 0) {
-        firstProblem = what;
-      }
-    }
-
-    @Override
-    public String toString() {
-      return sessions + " sessions, " + faults + " faulty, " + bytesChecked + " bytes checked, "
-          + retries + " retries, " + mismatches + " mismatches, " + unanswered + " unanswered";
-    }
-  }
-
   /**
    * Several clients, each picking its next session at random: well-behaved request/response
    * sessions (retrying what UDP loses) must get exactly their bytes back; faulty ones send an
    * over-long datagram, leave before the reply, or burst hundreds of datagrams and leave.
    */
   @Test
+  @Timeout(3600) // bounded by -Dsoak.seconds: each client is waited for at most that plus a minute
   void aDatagramSoakWithRandomClientFaultsLosesNoByteOfWellBehavedClients() throws Exception {
     long seed = Soak.seed("UdpReliabilityTest.aDatagramSoak");
-    long deadline = System.nanoTime() + Soak.duration().toNanos();
     Leaks.Snapshot before = baseline();
-    Stats stats = new Stats();
+    Soak.Stats stats = new Soak.Stats();
     try (UdpServer server = UdpServer.builder().bind("127.0.0.1", 0)
             .maxDatagramSize(4096)
-            .errorHandler((d, e) -> {})
-            .handler(ECHO).build().start();
-        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      List<Future<?>> clients = new ArrayList<>();
-      for (int i = 0; i < 4; i++) {
-        Random random = new Random(seed + i);
-        clients.add(pool.submit(() -> {
-          while (System.nanoTime() - deadline < 0) {
-            session(address(server), random, stats);
-          }
-          return null;
-        }));
-      }
-      for (Future<?> f : clients) {
-        f.get();
-      }
+            .errorHandler((d, e) -> stats.serverFailures.incrementAndGet())
+            .handler(ECHO).build().start()) {
+      Soak.runClients(4, seed, random -> session(address(server), random, stats));
     }
     System.out.println("datagram soak: " + stats + " (seed " + seed + ")");
-    assertEquals(0, stats.mismatches.get(), () -> "mismatches: " + stats.firstProblem);
-    assertEquals(0, stats.unanswered.get(), () -> "unanswered: " + stats.firstProblem);
-    assertTrue(stats.sessions.get() >= 10, stats::toString);
+    stats.assertClean();
     before.awaitRestored(WAIT);
   }
 
-  private static void session(InetSocketAddress server, Random random, Stats stats) throws IOException {
+  private static void session(InetSocketAddress server, Random random, Soak.Stats stats) throws IOException {
     stats.sessions.incrementAndGet();
     int kind = random.nextInt(10);
     try (UdpClient c = client()) {
@@ -222,7 +183,7 @@ class UdpReliabilityTest {
    * Sends {@code request} until its reply comes (UDP may lose either), skipping late replies to
    * this session's earlier requests, which carry another id.
    */
-  private static void exchange(UdpClient c, InetSocketAddress server, byte[] request, Stats stats)
+  private static void exchange(UdpClient c, InetSocketAddress server, byte[] request, Soak.Stats stats)
       throws IOException {
     long id = ByteBuffer.wrap(request).getLong();
     for (int attempt = 0; attempt < 10; attempt++) {
@@ -244,6 +205,6 @@ class UdpReliabilityTest {
         // the request or its reply was lost: ask again
       }
     }
-    stats.problem(stats.unanswered, "request of " + request.length + " bytes unanswered 10 times");
+    stats.problem(stats.failures, "request of " + request.length + " bytes unanswered 10 times");
   }
 }

@@ -53,18 +53,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * a client leaving mid-reply, an over-long line, a throwing handler, force-close after the drain
  * deadline) is not repeated here; RELIABILITY.md maps each fault to its test.
  *
- * <p>A transport's test extends it as it extends {@link StreamServerContract}.
+ * <p>It extends {@link StreamServerContract}: a transport's contract test extends this class and
+ * runs both.
  */
 @Timeout(120)
-public abstract class StreamReliabilityContract {
+public abstract class StreamReliabilityContract extends StreamServerContract {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final Framing FRAMES = Framing.lengthField(4, 1024);
-
-  /** Returns a builder bound to a fresh loopback address (port 0, or a new socket path). */
-  protected abstract StreamServerBuilder<?> newBuilder() throws IOException;
-
-  /** Connects a client to {@code server}. */
-  protected abstract Connection connect(Server server) throws IOException;
 
   /** Whether {@code e}, thrown by {@link #connect}, is the server refusing the connection. */
   protected abstract boolean isRefusal(IOException e);
@@ -83,28 +78,12 @@ public abstract class StreamReliabilityContract {
     c.close();
   }
 
-  private static final RequestHandler<Connection> LINE_ECHO =
-      c -> {
-        for (String line; (line = c.readLine(8192)) != null; ) {
-          c.output().write((line + "\n").getBytes(UTF_8));
-        }
-      };
-
   private static final RequestHandler<Connection> FRAME_ECHO =
       c -> {
         for (byte[] frame; (frame = c.readFrame(FRAMES)) != null; ) {
           c.writeFrame(FRAMES, frame);
         }
       };
-
-  private static String exchange(Connection c, String line) throws IOException {
-    c.output().write((line + "\n").getBytes(UTF_8));
-    return c.readLine(1 << 20);
-  }
-
-  private static Server serve(StreamServerBuilder<?> builder) throws IOException {
-    return builder.build().start();
-  }
 
   /**
    * Takes the leak baseline once this JVM's client side is warm: a first connection starts the
@@ -658,12 +637,12 @@ public abstract class StreamReliabilityContract {
    * has sent a megabyte) may be cut, but what they did receive is a prefix of what was sent.
    */
   @Test
+  @Timeout(3600) // bounded by -Dsoak.seconds: each client is waited for at most that plus a minute
   void aSoakWithRandomClientFaultsLosesNoByteOfWellBehavedClients() throws Exception {
     long seed = Soak.seed(getClass().getSimpleName() + ".aSoakWithRandomClientFaults");
-    long deadline = System.nanoTime() + Soak.duration().toNanos();
     Leaks.Snapshot before = baseline();
     Framing frames = Framing.lengthField(4, 1 << 16);
-    SoakStats stats = new SoakStats();
+    Soak.Stats stats = new Soak.Stats();
     try (Server server = serve(newBuilder()
         .writeTimeout(Duration.ofMillis(500))
         .readTimeout(Duration.ofSeconds(5))
@@ -678,54 +657,15 @@ public abstract class StreamReliabilityContract {
             }
             default -> {}
           }
-        }));
-        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      List<Future<?>> clients = new ArrayList<>();
-      for (int i = 0; i < 6; i++) {
-        Random random = new Random(seed + i);
-        clients.add(pool.submit(() -> {
-          while (System.nanoTime() - deadline < 0) {
-            soakSession(server, random, frames, stats);
-          }
-          return null;
-        }));
-      }
-      for (Future<?> f : clients) {
-        f.get();
-      }
+        }))) {
+      Soak.runClients(6, seed, random -> soakSession(server, random, frames, stats));
     }
     System.out.println("soak: " + stats + " (seed " + seed + ")");
-    assertEquals(0, stats.mismatches.get(), () -> "mismatches: " + stats.firstProblem);
-    assertEquals(0, stats.wellBehavedFailures.get(), () -> "well-behaved failures: " + stats.firstProblem);
-    assertTrue(stats.sessions.get() >= 10, stats::toString);
+    stats.assertClean();
     before.awaitRestored(WAIT);
   }
 
-  /** What the soak's clients saw. */
-  private static final class SoakStats {
-    final AtomicLong sessions = new AtomicLong();
-    final AtomicLong faults = new AtomicLong();
-    final AtomicLong bytesChecked = new AtomicLong();
-    final AtomicLong mismatches = new AtomicLong();
-    final AtomicLong wellBehavedFailures = new AtomicLong();
-    final AtomicLong serverFailures = new AtomicLong();
-    volatile String firstProblem = "";
-
-    void problem(AtomicLong counter, String what) {
-      if (counter.getAndIncrement() == 0) {
-        firstProblem = what;
-      }
-    }
-
-    @Override
-    public String toString() {
-      return sessions + " sessions, " + faults + " faulty, " + bytesChecked + " bytes checked, "
-          + mismatches + " mismatches, " + wellBehavedFailures + " well-behaved failures, "
-          + serverFailures + " requests failed on the server";
-    }
-  }
-
-  private void soakSession(Server server, Random random, Framing frames, SoakStats stats) {
+  private void soakSession(Server server, Random random, Framing frames, Soak.Stats stats) {
     stats.sessions.incrementAndGet();
     int kind = random.nextInt(10);
     try (Connection c = connect(server)) {
@@ -764,13 +704,13 @@ public abstract class StreamReliabilityContract {
       }
     } catch (IOException e) {
       if (kind <= 5) {
-        stats.problem(stats.wellBehavedFailures, "session " + kind + ": " + e);
+        stats.problem(stats.failures, "session " + kind + ": " + e);
       }
     }
   }
 
   /** Sends a megabyte of lines before reading any reply: its echoes can only be a prefix. */
-  private static void slowReader(Connection c, Random random, SoakStats stats) throws IOException {
+  private static void slowReader(Connection c, Random random, Soak.Stats stats) throws IOException {
     stats.faults.incrementAndGet();
     List<String> sent = new ArrayList<>();
     try {
@@ -797,7 +737,7 @@ public abstract class StreamReliabilityContract {
     }
   }
 
-  private static void check(String sent, @org.jspecify.annotations.Nullable String echoed, SoakStats stats) {
+  private static void check(String sent, @org.jspecify.annotations.Nullable String echoed, Soak.Stats stats) {
     if (!sent.equals(echoed)) {
       stats.problem(stats.mismatches, "sent " + sent.length() + " chars, got " + echoed);
     } else {
@@ -805,7 +745,7 @@ public abstract class StreamReliabilityContract {
     }
   }
 
-  private static void check(byte[] sent, byte @org.jspecify.annotations.Nullable [] echoed, SoakStats stats) {
+  private static void check(byte[] sent, byte @org.jspecify.annotations.Nullable [] echoed, Soak.Stats stats) {
     if (echoed == null || !java.util.Arrays.equals(sent, echoed)) {
       stats.problem(stats.mismatches, "sent a frame of " + sent.length + " bytes, got "
           + (echoed == null ? "none" : echoed.length + " other bytes"));

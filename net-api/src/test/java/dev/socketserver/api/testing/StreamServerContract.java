@@ -69,11 +69,13 @@ public abstract class StreamServerContract extends ServerContract<Connection> {
     return LINE_ECHO;
   }
 
-  private Server serve(StreamServerBuilder<?> builder) throws IOException {
+  /** Builds the server and starts serving it on a thread of its own. */
+  protected static Server serve(StreamServerBuilder<?> builder) throws IOException {
     return builder.build().start();
   }
 
-  private static String exchange(Connection c, String line) throws IOException {
+  /** Writes {@code line} and a newline, returns the line read back. */
+  protected static String exchange(Connection c, String line) throws IOException {
     c.output().write((line + "\n").getBytes(UTF_8));
     return c.readLine(8192);
   }
