@@ -173,7 +173,7 @@ public final class TcpServer {
           StreamAcceptor.open(
               listener,
               name,
-              connectionOptions(),
+              streamSettings(),
               channel -> configure(channel, options),
               counters,
               () -> {});

@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * the reader. The output buffer is confined to the writing thread. {@link #abort()} may be called
  * from any thread.
  */
-public final class ChannelConnection implements Connection, Poller.Ready {
+public final class ChannelConnection implements Connection, Poller.Ready, Poller.Expiring {
   private static final Logger log = LoggerFactory.getLogger(ChannelConnection.class);
 
   private final SocketChannel channel;
@@ -69,6 +69,12 @@ public final class ChannelConnection implements Connection, Poller.Ready {
   private boolean readPaused;
   private boolean canWrite;
   private @Nullable IOException readFailure;
+  private @Nullable String closeReason;
+
+  // For the poller's sweep: idle timeout and maximum lifetime (see Deadlines).
+  private final long openedAt = System.nanoTime();
+  private volatile long lastActivity = openedAt;
+  private volatile @Nullable Deadlines deadlines;
 
   private volatile long readTimeoutNanos;
   private volatile long writeTimeoutNanos;
@@ -202,12 +208,37 @@ public final class ChannelConnection implements Connection, Poller.Ready {
    * thread if it is waiting to read or write; its next operation fails. Idempotent.
    */
   public void abort() {
+    abort(null);
+  }
+
+  /** Returns when this connection was opened, in {@link System#nanoTime()} units. */
+  long openedAt() {
+    return openedAt;
+  }
+
+  /** Makes the poller's sweep close this connection when one of {@code limits} passes. */
+  void watch(@Nullable Deadlines limits) {
+    this.deadlines = limits;
+  }
+
+  @Override
+  public void expire(long now) {
+    Deadlines d = deadlines;
+    Limit passed = d == null ? null : d.passed(openedAt, lastActivity, now);
+    if (d != null && passed != null && isOpen()) {
+      counters.hit(passed, remote, d.value(passed));
+      abort(passed.key() + " of " + d.value(passed) + " passed");
+    }
+  }
+
+  private void abort(@Nullable String reason) {
     lock.lock();
     try {
       if (closed) {
         return;
       }
       closed = true;
+      closeReason = reason;
       ByteBuffer b = inbound;
       inbound = null;
       if (b != null) {
@@ -271,6 +302,7 @@ public final class ChannelConnection implements Connection, Poller.Ready {
       b.flip();
       if (n > 0) {
         counters.read(n);
+        lastActivity = System.nanoTime();
       } else if (n < 0) {
         eof = true;
       }
@@ -334,7 +366,7 @@ public final class ChannelConnection implements Connection, Poller.Ready {
         return null;
       }
       if (closed) {
-        throw new SocketException("Socket closed");
+        throw closedException();
       }
       if (output.pendingFor(Thread.currentThread())) {
         // A request/response peer waits for our reply before it sends more: flush before waiting.
@@ -350,6 +382,7 @@ public final class ChannelConnection implements Connection, Poller.Ready {
         if (timeout == 0) {
           readable.await();
         } else if (left <= 0) {
+          counters.hit(Limit.READ_TIMEOUT, remote, Duration.ofNanos(timeout));
           throw new SocketTimeoutException(
               "Read timed out after " + Duration.ofNanos(timeout) + " waiting for " + remote);
         } else {
@@ -577,6 +610,7 @@ public final class ChannelConnection implements Connection, Poller.Ready {
           int n = channel.write(b);
           if (n > 0) {
             counters.written(n);
+            lastActivity = System.nanoTime();
           } else {
             awaitWritable();
           }
@@ -596,11 +630,12 @@ public final class ChannelConnection implements Connection, Poller.Ready {
       addInterest(SelectionKey.OP_WRITE);
       while (!canWrite) {
         if (closed) {
-          throw new SocketException("Socket closed");
+          throw closedException();
         }
         if (timeout == 0) {
           writable.await();
         } else if (left <= 0) {
+          counters.hit(Limit.WRITE_TIMEOUT, remote, Duration.ofNanos(timeout));
           throw new SocketTimeoutException(
               "Write timed out after " + Duration.ofNanos(timeout) + " waiting for " + remote
                   + " to read");
@@ -614,6 +649,12 @@ public final class ChannelConnection implements Connection, Poller.Ready {
     } finally {
       lock.unlock();
     }
+  }
+
+  // lock held
+  private SocketException closedException() {
+    String reason = closeReason;
+    return new SocketException(reason == null ? "Socket closed" : "Socket closed: " + reason);
   }
 
   private static long nanos(String what, Duration timeout) {

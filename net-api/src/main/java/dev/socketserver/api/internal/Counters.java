@@ -1,19 +1,41 @@
 package dev.socketserver.api.internal;
 
 import dev.socketserver.api.ServerMetrics;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A server's counters, added to from any thread. Thread-safe. */
 public final class Counters {
-  /** Counters no server reads: for client connections. */
-  public static final Counters UNUSED = new Counters();
+  private static final Logger log = LoggerFactory.getLogger("dev.socketserver.Limits");
+
+  /** Counters no server reads: for client connections. They log nothing. */
+  public static final Counters UNUSED = new Counters(false);
 
   final LongAdder accepted = new LongAdder();
   final LongAdder completed = new LongAdder();
   final LongAdder failed = new LongAdder();
   final LongAdder rejected = new LongAdder();
+  final LongAdder cut = new LongAdder();
   private final LongAdder bytesRead = new LongAdder();
   private final LongAdder bytesWritten = new LongAdder();
+  private final LongAdder[] limits = new LongAdder[Limit.values().length];
+  private final AtomicBoolean[] logged = new AtomicBoolean[Limit.values().length];
+  private final boolean logs;
+
+  /** Creates a server's counters, all zero. */
+  public Counters() {
+    this(true);
+  }
+
+  private Counters(boolean logs) {
+    this.logs = logs;
+    for (int i = 0; i < limits.length; i++) {
+      limits[i] = new LongAdder();
+      logged[i] = new AtomicBoolean();
+    }
+  }
 
   /** Counts {@code n} bytes received from a client. */
   public void read(long n) {
@@ -25,6 +47,23 @@ public final class Counters {
     bytesWritten.add(n);
   }
 
+  /**
+   * Counts a limit that bit; the first time for this server it also logs
+   * {@code "Limit reached: <key> (<value>) at <where>"} at INFO.
+   *
+   * @param where the client, or the server for a server-wide limit
+   * @param value the limit's value, for the log line
+   */
+  public void hit(Limit limit, Object where, Object value) {
+    limits[limit.ordinal()].increment();
+    AtomicBoolean once = logged[limit.ordinal()];
+    if (logs && !once.get() && !once.getAndSet(true)) {
+      log.info(
+          "Limit reached: {} ({}) at {}; logged once per server, counted in ServerMetrics.{}",
+          limit.key(), value, where, limit.metric());
+    }
+  }
+
   ServerMetrics snapshot(long active) {
     return new ServerMetrics(
         accepted.sum(),
@@ -33,6 +72,12 @@ public final class Counters {
         failed.sum(),
         rejected.sum(),
         bytesRead.sum(),
-        bytesWritten.sum());
+        bytesWritten.sum(),
+        limits[Limit.READ_TIMEOUT.ordinal()].sum(),
+        limits[Limit.WRITE_TIMEOUT.ordinal()].sum(),
+        limits[Limit.IDLE_TIMEOUT.ordinal()].sum(),
+        limits[Limit.LIFETIME.ordinal()].sum(),
+        limits[Limit.CONCURRENCY.ordinal()].sum(),
+        cut.sum());
   }
 }

@@ -268,6 +268,9 @@ public final class ServerCore<R> implements Server {
     lock.lock();
     try {
       long left = waitNanos;
+      if (state == State.RUNNING && inFlight >= limit) {
+        counters.hit(Limit.CONCURRENCY, name, limit);
+      }
       while (state == State.RUNNING && inFlight >= limit) {
         if (waitNanos < 0) {
           changed.await();

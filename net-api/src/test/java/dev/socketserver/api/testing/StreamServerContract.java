@@ -414,6 +414,104 @@ public abstract class StreamServerContract {
     }
   }
 
+  // ---- timeouts and limits, each observed in the metrics ----
+
+  @Test
+  void anIdleConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    CountDownLatch failed = new CountDownLatch(1);
+    try (Server server = serve(newBuilder()
+        .idleTimeout(Duration.ofMillis(200))
+        .errorHandler((c, e) -> {
+          failure.set(e);
+          failed.countDown();
+        })
+        .handler(LINE_ECHO))) {
+      try (Connection c = connect(server)) {
+        assertEquals("awake", exchange(c, "awake"));
+        assertEquals(-1, c.input().read()); // then silent: the server closes it
+      }
+      failed.await();
+      assertTrue(failure.get().getMessage().contains("idle-timeout"), failure.get()::toString);
+      assertEquals(1, server.metrics().idleTimeouts());
+    }
+  }
+
+  @Test
+  void aBusyConnectionIsClosedAtItsMaximumLifetime() throws Exception {
+    try (Server server = serve(newBuilder()
+        .maxConnectionLifetime(Duration.ofMillis(300))
+        .errorHandler((c, e) -> {})
+        .handler(LINE_ECHO))) {
+      try (Connection c = connect(server)) {
+        long start = System.nanoTime();
+        int exchanges = 0;
+        try {
+          while (exchange(c, "busy") != null) {
+            exchanges++;
+          }
+        } catch (IOException expected) {
+          // reset by the server's close: as good as end of stream
+        }
+        assertTrue(exchanges > 0);
+        assertTrue(System.nanoTime() - start >= Duration.ofMillis(300).toNanos());
+      }
+      Await.until("lifetime counted", Duration.ofSeconds(10), () -> server.metrics().lifetimeExpirations() == 1);
+      assertEquals(0, server.metrics().idleTimeouts());
+    }
+  }
+
+  @Test
+  void readAndWriteTimeoutsAreCounted() throws Exception {
+    CountDownLatch failed = new CountDownLatch(1);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    try (Server server = serve(newBuilder()
+        .readTimeout(Duration.ofMillis(30))
+        .writeTimeout(Duration.ofMillis(100))
+        .errorHandler((c, e) -> {
+          failure.set(e);
+          failed.countDown();
+        })
+        .handler(c -> {
+          try {
+            c.input().read();
+          } catch (SocketTimeoutException e) {
+            byte[] chunk = new byte[65536];
+            while (true) {
+              c.output().write(chunk); // the client never reads: the write times out
+            }
+          }
+        }))) {
+      try (Connection _ = connect(server)) {
+        failed.await();
+        assertInstanceOf(SocketTimeoutException.class, failure.get());
+      }
+      ServerMetrics m = server.metrics();
+      assertEquals(1, m.readTimeouts());
+      assertEquals(1, m.writeTimeouts());
+    }
+  }
+
+  @Test
+  void theConcurrencyLimitIsTheMaximumOfConnectionsAndItsWaitsAreCounted() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    try (Server server = serve(newBuilder()
+        .concurrency(Concurrency.virtualThreads().limit(1))
+        .handler(c -> {
+          c.output().write('1');
+          c.output().flush();
+          release.await();
+        }))) {
+      try (Connection first = connect(server); Connection second = connect(server)) {
+        assertEquals('1', first.input().read());
+        Await.until("the serving thread waits", Duration.ofSeconds(10), () -> server.metrics().limitWaits() >= 1);
+        assertEquals(1, server.metrics().accepted()); // the second waits in the backlog
+        release.countDown();
+        assertEquals('1', second.input().read());
+      }
+    }
+  }
+
   // ---- data ----
 
   @Test

@@ -1,0 +1,43 @@
+package dev.socketserver.api;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The settings every stream server has beyond {@link ServerSettings}, as a
+ * {@link StreamServerBuilder} collected them: per-connection options, idle timeout and maximum
+ * connection lifetime. Transports pass them to the stream core.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class StreamSettings {
+  private final ConnectionOptions connection;
+  private final Duration idleTimeout;
+  private final Duration maxLifetime;
+
+  StreamSettings(ConnectionOptions connection, Duration idleTimeout, Duration maxLifetime) {
+    this.connection = connection;
+    this.idleTimeout = idleTimeout;
+    this.maxLifetime = maxLifetime;
+  }
+
+  /** Returns settings with {@code options} and nothing else: no idle timeout, no lifetime. */
+  public static StreamSettings of(ConnectionOptions options) {
+    return new StreamSettings(Objects.requireNonNull(options, "options"), Duration.ZERO, Duration.ZERO);
+  }
+
+  /** Returns the per-connection timeouts and buffer sizes. */
+  public ConnectionOptions connection() {
+    return connection;
+  }
+
+  /** Returns how long a connection may move no byte either way; {@link Duration#ZERO}: for ever. */
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  /** Returns how long a connection may stay open; {@link Duration#ZERO}: for ever. */
+  public Duration maxLifetime() {
+    return maxLifetime;
+  }
+}
