@@ -1,6 +1,9 @@
 package dev.socketserver.api.internal;
 
 import dev.socketserver.api.ServerMetrics;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -20,8 +23,9 @@ public final class Counters {
   final LongAdder cut = new LongAdder();
   private final LongAdder bytesRead = new LongAdder();
   private final LongAdder bytesWritten = new LongAdder();
-  private final LongAdder[] limits = new LongAdder[Limit.values().length];
-  private final AtomicBoolean[] logged = new AtomicBoolean[Limit.values().length];
+  // Filled in the constructor, read-only afterwards.
+  private final Map<Limit, LongAdder> limits = new EnumMap<>(Limit.class);
+  private final Map<Limit, AtomicBoolean> logged = new EnumMap<>(Limit.class);
   private final boolean logs;
 
   /** Creates a server's counters, all zero. */
@@ -31,9 +35,9 @@ public final class Counters {
 
   private Counters(boolean logs) {
     this.logs = logs;
-    for (int i = 0; i < limits.length; i++) {
-      limits[i] = new LongAdder();
-      logged[i] = new AtomicBoolean();
+    for (Limit limit : Limit.values()) {
+      limits.put(limit, new LongAdder());
+      logged.put(limit, new AtomicBoolean());
     }
   }
 
@@ -55,13 +59,17 @@ public final class Counters {
    * @param value the limit's value, for the log line
    */
   public void hit(Limit limit, Object where, Object value) {
-    limits[limit.ordinal()].increment();
-    AtomicBoolean once = logged[limit.ordinal()];
+    count(limit).increment();
+    AtomicBoolean once = Objects.requireNonNull(logged.get(limit));
     if (logs && !once.get() && !once.getAndSet(true)) {
       log.info(
           "Limit reached: {} ({}) at {}; logged once per server, counted in ServerMetrics.{}",
           limit.key(), value, where, limit.metric());
     }
+  }
+
+  private LongAdder count(Limit limit) {
+    return Objects.requireNonNull(limits.get(limit));
   }
 
   ServerMetrics snapshot(long active) {
@@ -73,11 +81,11 @@ public final class Counters {
         rejected.sum(),
         bytesRead.sum(),
         bytesWritten.sum(),
-        limits[Limit.READ_TIMEOUT.ordinal()].sum(),
-        limits[Limit.WRITE_TIMEOUT.ordinal()].sum(),
-        limits[Limit.IDLE_TIMEOUT.ordinal()].sum(),
-        limits[Limit.LIFETIME.ordinal()].sum(),
-        limits[Limit.CONCURRENCY.ordinal()].sum(),
+        count(Limit.READ_TIMEOUT).sum(),
+        count(Limit.WRITE_TIMEOUT).sum(),
+        count(Limit.IDLE_TIMEOUT).sum(),
+        count(Limit.LIFETIME).sum(),
+        count(Limit.CONCURRENCY).sum(),
         cut.sum());
   }
 }

@@ -1,5 +1,6 @@
 package dev.socketserver.api.internal;
 
+import dev.socketserver.api.DrainReport;
 import dev.socketserver.api.ErrorHandler;
 import dev.socketserver.api.FrameException;
 import dev.socketserver.api.RequestHandler;
@@ -37,7 +38,6 @@ import org.slf4j.LoggerFactory;
 public final class ServerCore<R> implements Server {
   private static final Logger log = LoggerFactory.getLogger("dev.socketserver.Server");
   private static final ScopedValue<ServerCore<?>> HANDLING = ScopedValue.newInstance();
-  private static final Duration FORCE_GRACE = Duration.ofSeconds(5);
   private static final long ACCEPT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final String name;
@@ -382,13 +382,18 @@ public final class ServerCore<R> implements Server {
       }
     }
 
-    void stop() {
+    /** Stops the request; returns false if it was stopped already. */
+    synchronized boolean stop() {
+      if (stopped) {
+        return false;
+      }
       stopped = true;
       Thread t = thread;
       if (t != null) {
         t.interrupt();
       }
       acceptor.abort(request);
+      return true;
     }
   }
 
@@ -459,7 +464,9 @@ public final class ServerCore<R> implements Server {
   public void shutdownNow() {
     shutdown();
     for (Task task : tasks) {
-      task.stop();
+      if (task.stop()) {
+        counters.cut.increment();
+      }
     }
   }
 
@@ -491,21 +498,27 @@ public final class ServerCore<R> implements Server {
       return;
     }
     try {
-      if (!awaitTermination(drainTimeout)) {
-        log.warn(
-            "Drain deadline of {} passed on {} with {} request(s) in flight: force-closing them",
-            drainTimeout, name, inFlight);
-        shutdownNow();
-        if (!awaitTermination(FORCE_GRACE)) {
-          log.warn(
-              "{} request(s) on {} still running {} after being force-closed; giving up on them",
-              inFlight, name, FORCE_GRACE);
-        }
-      }
+      drain(drainTimeout);
     } catch (InterruptedException e) {
       shutdownNow();
       Thread.currentThread().interrupt();
     }
+  }
+
+  @Override
+  public DrainReport drain(Duration timeout) throws InterruptedException {
+    if (HANDLING.isBound() && HANDLING.get() == this) {
+      throw new IllegalStateException(
+          "drain() from a handler of " + name + " would wait for itself: call shutdown() there");
+    }
+    DrainReport report = Server.super.drain(timeout);
+    if (!report.graceful()) {
+      log.warn(
+          "Drain forced on {}: deadline of {} passed, {} request(s) cut{}",
+          name, timeout, report.cut(),
+          report.terminated() ? "" : ", some still running: given up on them");
+    }
+    return report;
   }
 
   private void closeListenerOnce() {

@@ -13,6 +13,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 
 import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Connection;
+import dev.socketserver.api.DrainReport;
 import dev.socketserver.api.FrameTooLongException;
 import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
@@ -271,6 +272,52 @@ public abstract class StreamServerContract {
       assertEquals(Server.State.TERMINATED, server.state());
       assertEquals(-1, c.input().read()); // the server closed it
       assertInstanceOf(IOException.class, failure.get());
+    }
+  }
+
+  @Test
+  void drainReportsAGracefulDrain() throws Exception {
+    CountDownLatch inHandler = new CountDownLatch(1);
+    Server server = serve(newBuilder().handler(c -> {
+      inHandler.countDown();
+      LINE_ECHO.handle(c);
+    }));
+    try (Connection c = connect(server)) {
+      c.output().write("x\n".getBytes(UTF_8));
+      inHandler.await();
+      CompletableFuture<DrainReport> drained = CompletableFuture.supplyAsync(() -> {
+        try {
+          return server.drain(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      assertEquals("x", c.readLine(100));
+      c.shutdownOutput(); // the handler sees end of stream and returns
+      DrainReport report = drained.get(30, TimeUnit.SECONDS);
+      assertTrue(report.graceful());
+      assertEquals(0, report.cut());
+      assertTrue(report.terminated());
+    }
+  }
+
+  @Test
+  void drainReportsTheRequestsItCutWhenTheDeadlinePasses() throws Exception {
+    CountDownLatch inHandler = new CountDownLatch(2);
+    Server server = serve(newBuilder().errorHandler((c, e) -> {}).handler(c -> {
+      inHandler.countDown();
+      new CountDownLatch(1).await(); // never finishes by itself
+    }));
+    try (Connection a = connect(server); Connection b = connect(server)) {
+      inHandler.await();
+      DrainReport report = server.drain(Duration.ofMillis(50));
+      assertFalse(report.graceful());
+      assertEquals(2, report.cut());
+      assertTrue(report.terminated());
+      assertTrue(report.took().compareTo(Duration.ofMillis(50)) >= 0);
+      assertEquals(2, server.metrics().cut());
+      assertEquals(-1, a.input().read());
+      assertEquals(-1, b.input().read());
     }
   }
 
