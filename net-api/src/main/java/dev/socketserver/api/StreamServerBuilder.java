@@ -1,6 +1,9 @@
 package dev.socketserver.api;
 
 import java.time.Duration;
+import java.util.Objects;
+import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The options of every stream server builder (TCP, Unix stream): {@link ServerBuilder}'s plus
@@ -21,6 +24,7 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
   private ConnectionOptions options = ConnectionOptions.defaults();
   private Duration idleTimeout = Duration.ZERO;
   private Duration maxLifetime = Duration.ZERO;
+  private @Nullable TlsOptions tls;
 
   /** For transports: creates a builder with the defaults. */
   protected StreamServerBuilder() {}
@@ -93,9 +97,25 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
     return me();
   }
 
+  /** Serves TLS with {@code context}'s keys and the defaults of {@link TlsOptions#of}. */
+  public final B tls(SSLContext context) {
+    return tls(TlsOptions.of(context));
+  }
+
+  /**
+   * Serves TLS as {@code options} say. The handshake runs on each connection's own thread
+   * before the filter and the handler (so with {@link Concurrency#sequential()} it runs on the
+   * serving thread, bounded by the handshake timeout); a connection whose handshake fails or
+   * times out is closed and counted as rejected. Handlers see {@link Connection#tls()}.
+   */
+  public final B tls(TlsOptions options) {
+    this.tls = Objects.requireNonNull(options, "tls");
+    return me();
+  }
+
   /** For transports: returns everything this builder collected for the stream core. */
   protected final StreamSettings streamSettings() {
-    return new StreamSettings(options, idleTimeout, maxLifetime);
+    return new StreamSettings(options, idleTimeout, maxLifetime, tls);
   }
 
   /** For transports: returns the connection options collected so far. */

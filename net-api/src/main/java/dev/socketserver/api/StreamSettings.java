@@ -2,11 +2,13 @@ package dev.socketserver.api;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The settings every stream server has beyond {@link ServerSettings}, as a
- * {@link StreamServerBuilder} collected them: per-connection options, idle timeout and maximum
- * connection lifetime. Transports pass them to the stream core.
+ * {@link StreamServerBuilder} collected them: per-connection options, idle timeout, maximum
+ * connection lifetime, TLS. Transports pass them to the stream core.
  *
  * <p>Immutable and thread-safe.
  */
@@ -14,16 +16,22 @@ public final class StreamSettings {
   private final ConnectionOptions connection;
   private final Duration idleTimeout;
   private final Duration maxLifetime;
+  private final @Nullable TlsOptions tls;
 
-  StreamSettings(ConnectionOptions connection, Duration idleTimeout, Duration maxLifetime) {
+  StreamSettings(
+      ConnectionOptions connection,
+      Duration idleTimeout,
+      Duration maxLifetime,
+      @Nullable TlsOptions tls) {
     this.connection = connection;
     this.idleTimeout = idleTimeout;
     this.maxLifetime = maxLifetime;
+    this.tls = tls;
   }
 
   /** Returns settings with {@code options} and nothing else: no idle timeout, no lifetime. */
   public static StreamSettings of(ConnectionOptions options) {
-    return new StreamSettings(Objects.requireNonNull(options, "options"), Duration.ZERO, Duration.ZERO);
+    return new StreamSettings(Objects.requireNonNull(options, "options"), Duration.ZERO, Duration.ZERO, null);
   }
 
   /** Returns the per-connection timeouts and buffer sizes. */
@@ -39,5 +47,10 @@ public final class StreamSettings {
   /** Returns how long a connection may stay open; {@link Duration#ZERO}: for ever. */
   public Duration maxLifetime() {
     return maxLifetime;
+  }
+
+  /** Returns the TLS options, empty for plain connections. */
+  public Optional<TlsOptions> tls() {
+    return Optional.ofNullable(tls);
   }
 }

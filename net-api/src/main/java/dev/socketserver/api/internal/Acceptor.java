@@ -28,6 +28,18 @@ public interface Acceptor<R> {
   /** Returns the bound address, port 0 resolved. */
   SocketAddress localAddress();
 
+  /**
+   * Makes an accepted request ready for its handler, on the request's own thread before the
+   * filter: a TLS handshake, a PROXY protocol header. Returns the request the filter, handler and
+   * {@link #finish} then get (the same one by default). On failure the core closes the request
+   * with {@link #finish} on the request as accepted, and counts it as rejected.
+   *
+   * @throws IOException if the request cannot be served (handshake failed, bad header)
+   */
+  default R prepare(R request) throws IOException {
+    return request;
+  }
+
   /** Describes a request's client for log lines, for example its address. */
   String describe(R request);
 

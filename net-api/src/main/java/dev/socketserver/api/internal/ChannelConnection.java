@@ -3,7 +3,6 @@ package dev.socketserver.api.internal;
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.ConnectionOptions;
 import dev.socketserver.api.FrameDecoder;
-import dev.socketserver.api.FrameTooLongException;
 import dev.socketserver.api.Framing;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
@@ -407,43 +405,16 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
     }
   }
 
-  // The reader's last line framing, reused while the limit stays the same. Reader-confined.
-  private @Nullable Framing lines;
+  private final Frames frames = new Frames(this::decode);
 
   @Override
   public @Nullable String readLine(int maxBytes) throws IOException {
-    if (maxBytes < 0) {
-      throw new IllegalArgumentException("maxBytes < 0: " + maxBytes);
-    }
-    // No line can reach the framing's cap of 1 GiB in practice: a bigger limit means "any".
-    int max = Math.min(maxBytes, Framing.MAX_FRAME_LIMIT);
-    Framing framing = lines;
-    if (framing == null || framing.maxFrame() != max) {
-      lines = framing = Framing.lines(max);
-    }
-    FrameDecoder decoder = framing.newDecoder();
-    byte[] line = decode(decoder);
-    if (line == null) {
-      // End of stream: the unterminated rest, if any, is the last line.
-      line = decoder.remainder();
-      if (line.length == 0) {
-        return null;
-      }
-      if (line.length > maxBytes) {
-        throw new FrameTooLongException("line", line.length, true, maxBytes);
-      }
-    }
-    return new String(line, StandardCharsets.UTF_8);
+    return frames.readLine(maxBytes);
   }
 
   @Override
   public byte @Nullable [] readFrame(Framing framing) throws IOException {
-    FrameDecoder decoder = framing.newDecoder();
-    byte[] frame = decode(decoder);
-    if (frame == null) {
-      decoder.finish();
-    }
-    return frame;
+    return frames.readFrame(framing);
   }
 
   /**

@@ -18,9 +18,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The {@link Server} every transport returns: lifecycle, the accept loop, dispatching to the
@@ -309,11 +311,6 @@ public final class ServerCore<R> implements Server {
 
   private void dispatch(R request) {
     counters.accepted.increment();
-    if (filter != null && !admitted(filter, request)) {
-      counters.rejected.increment();
-      acceptor.abort(request);
-      return;
-    }
     Task task = new Task(request);
     lock.lock();
     try {
@@ -342,13 +339,20 @@ public final class ServerCore<R> implements Server {
     }
   }
 
+  /**
+   * One request on its thread: prepare (TLS handshake, PROXY header), filter, handler, finish.
+   * The filter runs here rather than on the serving thread so that it sees the prepared request
+   * (the real client address, the TLS identity) and a slow one never stalls accepting.
+   */
   private final class Task implements Runnable {
     final R request;
+    volatile R prepared;
     volatile @Nullable Thread thread;
     volatile boolean stopped;
 
     Task(R request) {
       this.request = request;
+      this.prepared = request;
     }
 
     @Override
@@ -359,10 +363,11 @@ public final class ServerCore<R> implements Server {
           ScopedValue.where(HANDLING, ServerCore.this).run(this::serve);
         }
       } finally {
+        R served = prepared;
         try {
-          acceptor.finish(request);
+          acceptor.finish(served);
         } catch (IOException | RuntimeException e) {
-          log.debug("Closing the request from {} failed: {}", acceptor.describe(request), e.toString());
+          log.debug("Closing the request from {} failed: {}", acceptor.describe(served), e.toString());
         }
         thread = null;
         if (stopped) {
@@ -373,12 +378,32 @@ public final class ServerCore<R> implements Server {
     }
 
     private void serve() {
+      R r;
       try {
-        handler.handle(request);
+        r = acceptor.prepare(request);
+      } catch (IOException | RuntimeException e) {
+        counters.rejected.increment();
+        if (e instanceof SSLException) {
+          log.info("Rejected connection from {}: TLS handshake failed: {}", acceptor.describe(request), e.toString());
+        } else {
+          log.warn("Rejected connection from {}: {}", acceptor.describe(request), e.toString());
+        }
+        return;
+      }
+      prepared = r;
+      if (filter != null && !admitted(filter, r)) {
+        counters.rejected.increment();
+        return;
+      }
+      MDC.put("client", acceptor.describe(r));
+      try {
+        handler.handle(r);
         counters.completed.increment();
       } catch (Throwable t) { // a handler's failure of any kind must not stop the server
         counters.failed.increment();
-        reportError(request, t);
+        reportError(r, t);
+      } finally {
+        MDC.remove("client");
       }
     }
 

@@ -3,6 +3,7 @@ package dev.socketserver.api.internal;
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.ConnectionOptions;
 import dev.socketserver.api.StreamSettings;
+import dev.socketserver.api.TlsOptions;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.channels.SelectionKey;
@@ -43,6 +44,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
   private final Runnable afterClose;
   private final SocketAddress localAddress;
   private final @Nullable Deadlines deadlines;
+  private final @Nullable TlsOptions tls;
 
   private StreamAcceptor(
       ServerSocketChannel listener,
@@ -57,6 +59,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
     this.selector = selector;
     this.poller = poller;
     this.options = settings.connection();
+    this.tls = settings.tls().orElse(null);
     this.deadlines = Deadlines.of(settings.idleTimeout(), settings.maxLifetime());
     this.pools = BufferPools.forOptions(options);
     this.configurer = configurer;
@@ -170,8 +173,24 @@ public final class StreamAcceptor implements Acceptor<Connection> {
   }
 
   @Override
+  public Connection prepare(Connection request) throws IOException {
+    ChannelConnection raw = (ChannelConnection) request;
+    TlsOptions t = tls;
+    if (t == null) {
+      return raw;
+    }
+    TlsConnection secure = TlsConnection.server(raw, t, options.writeBufferSize());
+    secure.handshake();
+    return secure;
+  }
+
+  @Override
   public void abort(Connection request) {
-    ((ChannelConnection) request).abort();
+    raw(request).abort();
+  }
+
+  private static ChannelConnection raw(Connection c) {
+    return c instanceof TlsConnection t ? t.raw() : (ChannelConnection) c;
   }
 
   @Override
