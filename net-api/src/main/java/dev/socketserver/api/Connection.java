@@ -117,6 +117,15 @@ public interface Connection extends AutoCloseable {
   SocketAddress remoteAddress();
 
   /**
+   * Returns the PROXY protocol header the server's trusted proxy sent, or empty if the server
+   * does not speak the protocol (see {@code StreamServerBuilder.proxyProtocol}). With a header,
+   * {@link #remoteAddress()} is the original client and {@link ProxyHeader#proxy()} the proxy.
+   */
+  default Optional<ProxyHeader> proxy() {
+    return Optional.empty();
+  }
+
+  /**
    * Returns what the TLS handshake settled (protocol, cipher suite, peer certificates, SNI,
    * ALPN), or empty if this connection does not use TLS.
    */

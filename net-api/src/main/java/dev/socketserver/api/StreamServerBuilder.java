@@ -25,6 +25,7 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
   private Duration idleTimeout = Duration.ZERO;
   private Duration maxLifetime = Duration.ZERO;
   private @Nullable TlsOptions tls;
+  private @Nullable ProxyProtocol proxyProtocol;
 
   /** For transports: creates a builder with the defaults. */
   protected StreamServerBuilder() {}
@@ -113,9 +114,22 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
     return me();
   }
 
+  /**
+   * Expects every connection to start with a PROXY protocol header (HAProxy's v1 or v2) from a
+   * source {@code protocol} trusts, and serves it as the original client:
+   * {@link Connection#remoteAddress()} is the client, {@link Connection#proxy()} holds the header
+   * and the proxy's address. A connection from an untrusted source, or without a valid header,
+   * is closed with a WARN log line and counted as rejected. The header is read on the
+   * connection's own thread, before TLS and before the filter, which thus sees the client.
+   */
+  public final B proxyProtocol(ProxyProtocol protocol) {
+    this.proxyProtocol = Objects.requireNonNull(protocol, "proxyProtocol");
+    return me();
+  }
+
   /** For transports: returns everything this builder collected for the stream core. */
   protected final StreamSettings streamSettings() {
-    return new StreamSettings(options, idleTimeout, maxLifetime, tls);
+    return new StreamSettings(options, idleTimeout, maxLifetime, tls, proxyProtocol);
   }
 
   /** For transports: returns the connection options collected so far. */

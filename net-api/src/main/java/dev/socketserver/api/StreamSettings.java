@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The settings every stream server has beyond {@link ServerSettings}, as a
  * {@link StreamServerBuilder} collected them: per-connection options, idle timeout, maximum
- * connection lifetime, TLS. Transports pass them to the stream core.
+ * connection lifetime, TLS, PROXY protocol. Transports pass them to the stream core.
  *
  * <p>Immutable and thread-safe.
  */
@@ -17,12 +17,15 @@ public final class StreamSettings {
   private final Duration idleTimeout;
   private final Duration maxLifetime;
   private final @Nullable TlsOptions tls;
+  private final @Nullable ProxyProtocol proxyProtocol;
 
   StreamSettings(
       ConnectionOptions connection,
       Duration idleTimeout,
       Duration maxLifetime,
-      @Nullable TlsOptions tls) {
+      @Nullable TlsOptions tls,
+      @Nullable ProxyProtocol proxyProtocol) {
+    this.proxyProtocol = proxyProtocol;
     this.connection = connection;
     this.idleTimeout = idleTimeout;
     this.maxLifetime = maxLifetime;
@@ -31,7 +34,7 @@ public final class StreamSettings {
 
   /** Returns settings with {@code options} and nothing else: no idle timeout, no lifetime. */
   public static StreamSettings of(ConnectionOptions options) {
-    return new StreamSettings(Objects.requireNonNull(options, "options"), Duration.ZERO, Duration.ZERO, null);
+    return new StreamSettings(Objects.requireNonNull(options, "options"), Duration.ZERO, Duration.ZERO, null, null);
   }
 
   /** Returns the per-connection timeouts and buffer sizes. */
@@ -47,6 +50,11 @@ public final class StreamSettings {
   /** Returns how long a connection may stay open; {@link Duration#ZERO}: for ever. */
   public Duration maxLifetime() {
     return maxLifetime;
+  }
+
+  /** Returns the PROXY protocol settings, empty if connections come straight from clients. */
+  public Optional<ProxyProtocol> proxyProtocol() {
+    return Optional.ofNullable(proxyProtocol);
   }
 
   /** Returns the TLS options, empty for plain connections. */

@@ -2,10 +2,13 @@ package dev.socketserver.api.internal;
 
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.ConnectionOptions;
+import dev.socketserver.api.ProxyHeader;
+import dev.socketserver.api.ProxyProtocol;
 import dev.socketserver.api.StreamSettings;
 import dev.socketserver.api.TlsOptions;
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.net.SocketException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -45,6 +48,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
   private final SocketAddress localAddress;
   private final @Nullable Deadlines deadlines;
   private final @Nullable TlsOptions tls;
+  private final @Nullable ProxyProtocol proxyProtocol;
 
   private StreamAcceptor(
       ServerSocketChannel listener,
@@ -60,6 +64,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
     this.poller = poller;
     this.options = settings.connection();
     this.tls = settings.tls().orElse(null);
+    this.proxyProtocol = settings.proxyProtocol().orElse(null);
     this.deadlines = Deadlines.of(settings.idleTimeout(), settings.maxLifetime());
     this.pools = BufferPools.forOptions(options);
     this.configurer = configurer;
@@ -175,13 +180,32 @@ public final class StreamAcceptor implements Acceptor<Connection> {
   @Override
   public Connection prepare(Connection request) throws IOException {
     ChannelConnection raw = (ChannelConnection) request;
+    ProxyProtocol proxy = proxyProtocol;
+    ProxyHeader header = proxy == null ? null : readProxyHeader(raw, proxy);
+    Connection c = raw;
     TlsOptions t = tls;
-    if (t == null) {
-      return raw;
+    if (t != null) {
+      TlsConnection secure = TlsConnection.server(raw, t, options.writeBufferSize());
+      secure.handshake();
+      c = secure;
     }
-    TlsConnection secure = TlsConnection.server(raw, t, options.writeBufferSize());
-    secure.handshake();
-    return secure;
+    return header == null ? c : new ProxiedConnection(c, raw, header);
+  }
+
+  private static ProxyHeader readProxyHeader(ChannelConnection raw, ProxyProtocol proxy)
+      throws IOException {
+    SocketAddress peer = raw.remoteAddress();
+    if (!proxy.trusts(peer)) {
+      throw new SocketException(
+          "PROXY protocol: " + peer + " is not a trusted proxy (trusted: " + proxy.trusted() + ")");
+    }
+    Duration readTimeout = raw.readTimeout();
+    raw.readTimeout(proxy.headerTimeout());
+    try {
+      return ProxyHeaders.read(raw, peer);
+    } finally {
+      raw.readTimeout(readTimeout);
+    }
   }
 
   @Override
@@ -190,7 +214,11 @@ public final class StreamAcceptor implements Acceptor<Connection> {
   }
 
   private static ChannelConnection raw(Connection c) {
-    return c instanceof TlsConnection t ? t.raw() : (ChannelConnection) c;
+    return switch (c) {
+      case TlsConnection t -> t.raw();
+      case ProxiedConnection p -> p.raw();
+      default -> (ChannelConnection) c;
+    };
   }
 
   @Override
