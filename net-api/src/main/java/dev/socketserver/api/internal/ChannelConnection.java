@@ -68,6 +68,9 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
   private boolean canWrite;
   private @Nullable IOException readFailure;
   private @Nullable String closeReason;
+  // Traffic of this connection, for its ConnectionClosed event; read racily at close.
+  private long bytesIn; // written by the poller thread
+  private long bytesOut; // written by the one writing thread
 
   // For the poller's sweep: idle timeout and maximum lifetime (see Deadlines).
   private final long openedAt = System.nanoTime();
@@ -249,6 +252,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       lock.unlock();
     }
     closeQuietly(channel);
+    Events.closed(remote, System.nanoTime() - openedAt, bytesIn, bytesOut, reason == null ? "closed" : reason);
     // The selector releases a cancelled channel's descriptor on its next select.
     poller.wakeup();
   }
@@ -300,6 +304,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       b.flip();
       if (n > 0) {
         counters.read(n);
+        bytesIn += n;
         lastActivity = System.nanoTime();
       } else if (n < 0) {
         eof = true;
@@ -581,6 +586,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
           int n = channel.write(b);
           if (n > 0) {
             counters.written(n);
+            bytesOut += n;
             lastActivity = System.nanoTime();
           } else {
             awaitWritable();

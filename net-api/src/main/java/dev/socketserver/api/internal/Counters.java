@@ -60,6 +60,7 @@ public final class Counters {
    */
   public void hit(Limit limit, Object where, Object value) {
     count(limit).increment();
+    Events.limitReached(limit, where, value);
     AtomicBoolean once = Objects.requireNonNull(logged.get(limit));
     if (logs && !once.get() && !once.getAndSet(true)) {
       log.info(

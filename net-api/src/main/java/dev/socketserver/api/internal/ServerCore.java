@@ -423,6 +423,7 @@ public final class ServerCore<R> implements Server {
   }
 
   private void reportError(R request, Throwable error) {
+    Events.handlerFailed(acceptor.describe(request), error);
     ErrorHandler<? super R> custom = errorHandler;
     if (custom != null) {
       try {

@@ -148,6 +148,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
       configurer.configure(channel);
       ChannelConnection c = ChannelConnection.open(channel, poller, pools, options, counters);
       c.watch(deadlines);
+      Events.accepted(c.remoteAddress(), c.localAddress());
       return c;
     } catch (IOException e) {
       // The client may have gone already; that is its problem, not the accept loop's.
