@@ -1,7 +1,10 @@
 package dev.socketserver.api;
 
+import dev.socketserver.api.internal.WorkerEnvironment;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a server runs its requests, and how many may be in flight at once.
@@ -17,6 +20,8 @@ import java.util.OptionalInt;
  *   <tr><td>{@link #virtualThreads()} (the default)</td><td>each on a new virtual thread</td>
  *       <td>—</td></tr>
  *   <tr><td>{@link #pool(int)}</td><td>on a fixed pool of platform threads</td><td>—</td></tr>
+ *   <tr><td>{@link #processes(int)}</td><td>in one of {@code n} worker processes, each serving
+ *       with its own policy</td><td>{@code ForkingMixIn}</td></tr>
  *   </tbody>
  * </table>
  *
@@ -38,14 +43,27 @@ public final class Concurrency {
     /** A new virtual thread per request. */
     VIRTUAL_THREADS,
     /** A fixed pool of platform threads. */
-    POOL
+    POOL,
+    /** Worker processes sharing the server's port, each serving with a policy of its own. */
+    PROCESSES
   }
+
+  /**
+   * Who this process is when it is one of the workers of a {@link #processes(int)} server.
+   * Immutable and thread-safe.
+   *
+   * @param index this worker's number, 0 to {@code count - 1}; a restarted worker keeps the
+   *     number of the one it replaces
+   * @param count how many workers the server runs
+   */
+  public record Worker(int index, int count) {}
 
   private final Mode mode;
   private final int threads;
   private final int limit;
   private final boolean daemon;
   private final boolean waitOnClose;
+  private final @Nullable Concurrency perWorker; // PROCESSES only; then threads = the worker count
 
   private Concurrency(Mode mode, int threads, int limit, boolean daemon, boolean waitOnClose) {
     this.mode = mode;
@@ -53,6 +71,16 @@ public final class Concurrency {
     this.limit = limit;
     this.daemon = daemon;
     this.waitOnClose = waitOnClose;
+    this.perWorker = null;
+  }
+
+  private Concurrency(int workers, Concurrency perWorker) {
+    this.mode = Mode.PROCESSES;
+    this.threads = workers;
+    this.limit = 0;
+    this.daemon = false;
+    this.waitOnClose = true;
+    this.perWorker = perWorker;
   }
 
   /** Returns the policy that serves one request at a time on the thread that serves the server. */
@@ -93,13 +121,69 @@ public final class Concurrency {
   }
 
   /**
-   * Returns this policy with at most {@code maxInFlight} requests in flight.
+   * Returns the policy that serves in {@code workers} worker processes, each serving with
+   * {@link #virtualThreads()}: {@code processes(workers, virtualThreads())}.
+   *
+   * @throws IllegalArgumentException if {@code workers} is out of 1..1024
+   */
+  public static Concurrency processes(int workers) {
+    return processes(workers, virtualThreads());
+  }
+
+  /**
+   * Returns the policy that serves in {@code workers} worker processes (JVMs) sharing the port,
+   * each serving with {@code perWorker}: the prefork model of gunicorn and nginx, the JVM's
+   * answer to Python's {@code ForkingMixIn}. A request that crashes or exhausts its JVM takes
+   * one worker down, and the others go on serving while it is replaced.
+   *
+   * <p>{@code build()} starts the workers: each runs this same program again (same {@code java},
+   * JVM options, class or module path, main class and arguments), and in a worker the same
+   * {@code build()} call binds the server's resolved address with SO_REUSEPORT, so the kernel
+   * spreads connections (or datagrams) over the workers, and returns the worker's own server.
+   * What the program does around {@code build()} therefore runs in every worker too: code that
+   * must run once (an admin endpoint on a fixed port, say) checks {@link #worker()} first. The
+   * server returned in the first process supervises: it restarts a worker that dies, with an
+   * exponential back-off, forwards {@code shutdown()} and {@code close()} to the workers as a
+   * graceful drain, reports the workers' counters summed, and leaves no process behind.
+   * Transports that cannot share a socket between processes (Unix-domain sockets) fail
+   * {@code build()} with this policy.
+   *
+   * @throws IllegalArgumentException if {@code workers} is out of 1..1024, or {@code perWorker}
+   *     is itself a processes policy
+   */
+  public static Concurrency processes(int workers, Concurrency perWorker) {
+    if (workers < 1 || workers > 1024) {
+      throw new IllegalArgumentException("processes must be 1..1024: " + workers);
+    }
+    if (perWorker.mode == Mode.PROCESSES) {
+      throw new IllegalArgumentException("a worker process cannot have worker processes: " + perWorker);
+    }
+    return new Concurrency(workers, perWorker);
+  }
+
+  /**
+   * Returns who this process is if it is a worker of a {@link #processes(int)} server, empty
+   * otherwise (in the supervising process, and in programs that do not use processes). The same
+   * all through the process's life, so a handler can call it for every request.
+   *
+   * @throws IllegalStateException if the variable that makes a process a worker is malformed
+   */
+  public static Optional<Worker> worker() {
+    return WorkerEnvironment.current().map(e -> new Worker(e.index(), e.count()));
+  }
+
+  /**
+   * Returns this policy with at most {@code maxInFlight} requests in flight; for a processes
+   * policy, in flight in each worker.
    *
    * @throws IllegalArgumentException if {@code maxInFlight < 1}
    */
   public Concurrency limit(int maxInFlight) {
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("limit < 1: " + maxInFlight);
+    }
+    if (perWorker != null) {
+      return new Concurrency(threads, perWorker.limit(maxInFlight));
     }
     return new Concurrency(mode, threads, maxInFlight, daemon, waitOnClose);
   }
@@ -112,6 +196,9 @@ public final class Concurrency {
    *     (sequential or virtual threads, which are always daemons)
    */
   public Concurrency daemon(boolean daemonThreads) {
+    if (perWorker != null) {
+      return new Concurrency(threads, perWorker.daemon(daemonThreads));
+    }
     if (mode != Mode.PLATFORM_THREADS && mode != Mode.POOL) {
       throw new IllegalStateException("daemon(...) applies to platformThreads() and pool(n), not " + this);
     }
@@ -121,9 +208,13 @@ public final class Concurrency {
   /**
    * Returns this policy with {@link Server#close()} waiting for requests in flight, or not
    * (Python's {@code block_on_close}). Without waiting, close stops accepting and returns;
-   * requests finish in the background and are closed as usual.
+   * requests finish in the background and are closed as usual. For a processes policy it applies
+   * in each worker; the supervisor always waits for its workers.
    */
   public Concurrency waitOnClose(boolean wait) {
+    if (perWorker != null) {
+      return new Concurrency(threads, perWorker.waitOnClose(wait));
+    }
     return new Concurrency(mode, threads, limit, daemon, wait);
   }
 
@@ -134,22 +225,35 @@ public final class Concurrency {
 
   /** Returns the pool size of a {@link #pool(int)} policy, 0 for the others. */
   public int threads() {
-    return threads;
+    return mode == Mode.POOL ? threads : 0;
   }
 
-  /** Returns the maximum of requests in flight, empty if unlimited. */
+  /** Returns the number of worker processes of a {@link #processes(int)} policy, 0 for the others. */
+  public int workers() {
+    return mode == Mode.PROCESSES ? threads : 0;
+  }
+
+  /** Returns the policy each worker of a {@link #processes(int)} policy serves with; this policy for the others. */
+  public Concurrency perWorker() {
+    return perWorker != null ? perWorker : this;
+  }
+
+  /** Returns the maximum of requests in flight (in each worker for processes), empty if unlimited. */
   public OptionalInt limit() {
+    if (perWorker != null) {
+      return perWorker.limit();
+    }
     return limit == 0 ? OptionalInt.empty() : OptionalInt.of(limit);
   }
 
-  /** Returns whether platform threads of this policy are daemon threads. */
+  /** Returns whether platform threads of this policy (of its workers, for processes) are daemon threads. */
   public boolean daemon() {
-    return daemon;
+    return perWorker != null ? perWorker.daemon() : daemon;
   }
 
-  /** Returns whether {@link Server#close()} waits for the requests in flight. */
+  /** Returns whether {@link Server#close()} waits for the requests in flight (in each worker, for processes). */
   public boolean waitOnClose() {
-    return waitOnClose;
+    return perWorker != null ? perWorker.waitOnClose() : waitOnClose;
   }
 
   @Override
@@ -159,17 +263,25 @@ public final class Concurrency {
         && threads == c.threads
         && limit == c.limit
         && daemon == c.daemon
-        && waitOnClose == c.waitOnClose;
+        && waitOnClose == c.waitOnClose
+        && Objects.equals(perWorker, c.perWorker);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(mode, threads, limit, daemon, waitOnClose);
+    return Objects.hash(mode, threads, limit, daemon, waitOnClose, perWorker);
   }
 
-  /** Returns the policy as it is written in code, for example {@code pool(8).limit(64)}. */
+  /**
+   * Returns the policy as it is written in code, for example {@code pool(8).limit(64)} or
+   * {@code processes(4, pool(8))}.
+   */
   @Override
   public String toString() {
+    if (perWorker != null) {
+      return "processes(" + threads
+          + (perWorker.equals(virtualThreads()) ? "" : ", " + perWorker) + ")";
+    }
     StringBuilder s =
         new StringBuilder(
             switch (mode) {
@@ -177,6 +289,7 @@ public final class Concurrency {
               case PLATFORM_THREADS -> "platformThreads()";
               case VIRTUAL_THREADS -> "virtualThreads()";
               case POOL -> "pool(" + threads + ")";
+              case PROCESSES -> throw new AssertionError("a processes policy has perWorker");
             });
     if (limit != 0 && !(mode == Mode.SEQUENTIAL && limit == 1) && !(mode == Mode.POOL && limit == threads)) {
       s.append(".limit(").append(limit).append(')');

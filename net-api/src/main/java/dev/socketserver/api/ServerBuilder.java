@@ -108,14 +108,31 @@ public abstract class ServerBuilder<R, B extends ServerBuilder<R, B>> {
   public abstract Server build() throws IOException;
 
   /**
+   * For transports: returns whether this transport serves {@link Concurrency#processes(int)},
+   * whose workers share one address with SO_REUSEPORT; false unless a transport says otherwise.
+   */
+  protected boolean sharesAddressAcrossProcesses() {
+    return false;
+  }
+
+  /**
    * For transports: returns the settings collected so far.
    *
-   * @throws IllegalStateException if no handler was set
+   * @throws IllegalStateException if no handler was set, or the policy is
+   *     {@link Concurrency#processes(int)} and this transport cannot share its socket between
+   *     processes
    */
   protected final ServerSettings<R> settings() {
     RequestHandler<? super R> h = handler;
     if (h == null) {
       throw new IllegalStateException("no handler: call handler(...) before build()");
+    }
+    if (concurrency.mode() == Concurrency.Mode.PROCESSES && !sharesAddressAcrossProcesses()) {
+      throw new IllegalStateException(
+          "Concurrency." + concurrency + " needs worker processes that share one address with"
+              + " SO_REUSEPORT, which " + getClass().getNestHost().getSimpleName()
+              + " cannot do (only TCP and UDP sockets can share a port): use"
+              + " Concurrency.virtualThreads() in one process, or a TCP server for processes(n)");
     }
     return new ServerSettings<>(
         h,

@@ -8,14 +8,17 @@ package dev.socketserver.api;
  * Immutable and thread-safe.
  *
  * @param accepted requests taken from the socket (connections accepted, datagrams received),
- *     rejected ones included
+ *     rejected ones and over-long datagrams included
  * @param active requests whose handler is running or about to run
  * @param completed requests whose handler returned normally
- * @param failed requests whose handler threw
+ * @param failed requests whose handler threw, or that were invalid and never reached it (a
+ *     datagram over the server's maximum size)
  * @param rejected requests refused before their handler ran: by the connection filter, for a
  *     missing, malformed or untrusted PROXY protocol header, or a failed TLS handshake
  * @param bytesRead bytes received from clients (on the wire: TLS records, PROXY headers)
- * @param bytesWritten bytes sent to clients (on the wire)
+ * @param bytesWritten bytes sent to clients, replies included (on the wire)
+ * @param replies datagrams a datagram server sent with {@link Datagram#reply}; always 0 for a
+ *     stream server, whose replies are bytes on the connection ({@code bytesWritten})
  * @param readTimeouts reads that gave up after the connection's read timeout
  * @param writeTimeouts writes that gave up after the connection's write timeout
  * @param idleTimeouts connections closed for moving no byte during the idle timeout
@@ -33,6 +36,7 @@ public record ServerMetrics(
     long rejected,
     long bytesRead,
     long bytesWritten,
+    long replies,
     long readTimeouts,
     long writeTimeouts,
     long idleTimeouts,

@@ -1,6 +1,7 @@
 package dev.socketserver.api;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -42,6 +43,19 @@ public final class ServerSettings<R> {
     this.serviceAction = serviceAction;
     this.serviceInterval = serviceInterval;
     this.drainTimeout = drainTimeout;
+  }
+
+  /** Returns these settings with {@code policy} in place of the concurrency policy. */
+  public ServerSettings<R> withConcurrency(Concurrency policy) {
+    return new ServerSettings<>(
+        handler,
+        Objects.requireNonNull(policy, "policy"),
+        errorHandler,
+        filter,
+        timeoutHook,
+        serviceAction,
+        serviceInterval,
+        drainTimeout);
   }
 
   /** Returns the request handler. */

@@ -1,18 +1,21 @@
 package dev.socketserver.tcp;
 
+import dev.socketserver.api.Concurrency;
+import dev.socketserver.api.Connection;
 import dev.socketserver.api.Server;
+import dev.socketserver.api.ServerSettings;
 import dev.socketserver.api.StreamServerBuilder;
 import dev.socketserver.api.internal.Counters;
+import dev.socketserver.api.internal.IpBinding;
+import dev.socketserver.api.internal.Prefork;
 import dev.socketserver.api.internal.ServerCore;
 import dev.socketserver.api.internal.StreamAcceptor;
 import java.io.IOException;
 import java.net.BindException;
-import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
 import java.net.SocketOption;
-import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
-import java.net.UnknownHostException;
 import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -78,8 +81,7 @@ public final class TcpServer {
      * @throws IllegalArgumentException if {@code port} is out of 0..65535
      */
     public Builder bind(String host, int port) {
-      checkPort(port);
-      return bind(host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port));
+      return bind(IpBinding.address(host, port));
     }
 
     /**
@@ -88,8 +90,7 @@ public final class TcpServer {
      * @throws IllegalArgumentException if {@code port} is out of 0..65535
      */
     public Builder bind(int port) {
-      checkPort(port);
-      return bind(new InetSocketAddress(port));
+      return bind(IpBinding.address("", port));
     }
 
     /**
@@ -162,6 +163,18 @@ public final class TcpServer {
       return this;
     }
 
+    /** TCP serves {@link Concurrency#processes(int)}: its workers share the port with SO_REUSEPORT. */
+    @Override
+    protected boolean sharesAddressAcrossProcesses() {
+      return true;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With {@link Concurrency#processes(int)} this also starts the worker processes and returns
+     * once they listen (see there); in a worker it returns the worker's own server.
+     */
     @Override
     public Server build() throws IOException {
       var settings = settings();
@@ -174,7 +187,21 @@ public final class TcpServer {
           }
         }
       }
-      ServerSocketChannel listener = inherited ? inherited() : bound();
+      if (settings.concurrency().mode() == Concurrency.Mode.PROCESSES) {
+        if (inherited) {
+          throw new IllegalStateException(
+              "Concurrency.processes(n) binds the port in each worker and cannot share an inherited"
+                  + " channel: use bind(...), or another policy with inheritedChannel()");
+        }
+        return Prefork.build(
+            "tcp", settings, address(), Builder::reservation, (s, a) -> serve(s, bound(a, true), options));
+      }
+      return serve(settings, inherited ? inherited() : bound(address(), false), options);
+    }
+
+    private Server serve(
+        ServerSettings<Connection> settings, ServerSocketChannel listener, Map<SocketOption<?>, Object> options)
+        throws IOException {
       Counters counters = new Counters();
       String name = "tcp " + listener.getLocalAddress();
       StreamAcceptor acceptor =
@@ -188,38 +215,50 @@ public final class TcpServer {
       return new ServerCore<>(name, settings, acceptor, counters);
     }
 
-    private ServerSocketChannel bound() throws IOException {
+    private InetSocketAddress address() throws IOException {
       InetSocketAddress a = address;
       if (a == null) {
         throw new IllegalStateException("no address: call bind(...) or inheritedChannel() before build()");
       }
-      if (a.isUnresolved()) {
-        throw new UnknownHostException(
-            "cannot bind TCP server: host " + a.getHostString() + " does not resolve");
-      }
-      ServerSocketChannel listener =
-          a.getAddress() instanceof Inet4Address && !a.getAddress().isAnyLocalAddress()
-              ? ServerSocketChannel.open(StandardProtocolFamily.INET)
-              : ServerSocketChannel.open();
+      return IpBinding.resolved(a, "TCP server");
+    }
+
+    /**
+     * Binds a processes server's reservation: a TCP socket that is bound with SO_REUSEPORT and
+     * never listens, so it gets no connection (see {@link Prefork}). SO_REUSEADDR is off, so that no
+     * socket outside the workers' group can bind the port while they are all down.
+     */
+    private static Prefork.Reserved reservation(InetSocketAddress a) throws IOException {
+      ProtocolFamily family = IpBinding.family(a);
+      SocketChannel socket = family == null ? SocketChannel.open() : SocketChannel.open(family);
       try {
-        listener.setOption(StandardSocketOptions.SO_REUSEADDR, reuseAddress);
-        if (reusePort) {
-          if (!listener.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
-            throw new IOException("SO_REUSEPORT is not supported on this platform: use reusePort(false)");
-          }
-          listener.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        IpBinding.reuse(socket, false, false);
+        Prefork.reusePort(socket);
+        socket.bind(a);
+        return Prefork.Reserved.by(socket);
+      } catch (BindException e) {
+        socket.close();
+        throw IpBinding.bindFailure("TCP server", a, e);
+      } catch (IOException | RuntimeException e) {
+        socket.close();
+        throw e;
+      }
+    }
+
+    private ServerSocketChannel bound(InetSocketAddress a, boolean worker) throws IOException {
+      ProtocolFamily family = IpBinding.family(a);
+      ServerSocketChannel listener =
+          family == null ? ServerSocketChannel.open() : ServerSocketChannel.open(family);
+      try {
+        IpBinding.reuse(listener, reuseAddress, reusePort && !worker);
+        if (worker) {
+          Prefork.reusePort(listener);
         }
         listener.bind(a, backlog);
         return listener;
       } catch (BindException e) {
         listener.close();
-        BindException better =
-            new BindException(
-                "cannot bind TCP server to " + a + ": " + e.getMessage()
-                    + " (is another server listening on port " + a.getPort()
-                    + "? stop it, choose another port, or use port 0 for a free one)");
-        better.initCause(e);
-        throw better;
+        throw IpBinding.bindFailure("TCP server", a, e);
       } catch (IOException | RuntimeException e) {
         listener.close();
         throw e;
@@ -251,12 +290,6 @@ public final class TcpServer {
         throws IOException {
       for (var e : options.entrySet()) {
         channel.setOption((SocketOption<Object>) e.getKey(), e.getValue());
-      }
-    }
-
-    private static void checkPort(int port) {
-      if (port < 0 || port > 0xFFFF) {
-        throw new IllegalArgumentException("port out of range 0..65535: " + port);
       }
     }
   }

@@ -9,6 +9,7 @@ import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.testing.Await;
+import dev.socketserver.api.testing.Descriptors;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
@@ -16,10 +17,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,12 +27,6 @@ class TcpServerTest {
 
   private static int port(Server server) {
     return ((InetSocketAddress) server.localAddress()).getPort();
-  }
-
-  private static long openDescriptors() throws IOException {
-    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-      return fds.count();
-    }
   }
 
   @Test
@@ -54,17 +46,17 @@ class TcpServerTest {
   void failedBindsLeakNoDescriptor() throws Exception {
     try (ServerSocket holder = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       var builder = TcpServer.builder().bind("127.0.0.1", holder.getLocalPort()).handler(c -> {});
-      long before = openDescriptors();
+      long before = Descriptors.open();
       for (int i = 0; i < 1024; i++) {
         assertThrows(BindException.class, builder::build);
       }
-      assertEquals(before, openDescriptors());
+      assertEquals(before, Descriptors.open());
     }
   }
 
   @Test
   void closingReleasesThePortAndEveryDescriptor() throws Exception {
-    long before = openDescriptors();
+    long before = Descriptors.open();
     int port;
     try (Server server = TcpServer.builder().bind("127.0.0.1", 0).handler(c -> {}).build().start()) {
       port = port(server);
@@ -72,13 +64,7 @@ class TcpServerTest {
         assertEquals(-1, c.input().read());
       }
     }
-    Await.until("descriptors released", Duration.ofSeconds(10), () -> {
-      try {
-        return openDescriptors() <= before;
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    Descriptors.awaitAtMost(before, Duration.ofSeconds(10));
     try (Server again = TcpServer.builder().bind("127.0.0.1", port).handler(c -> {}).build()) {
       assertEquals(port, port(again));
     }

@@ -40,6 +40,14 @@ public interface Acceptor<R> {
     return request;
   }
 
+  /**
+   * Throws if {@code request} must not reach the handler, for example a datagram larger than the
+   * server's maximum. Called on the request's thread just before the handler; what it throws is
+   * counted as a failure and passed to the error handler like a handler's own exception. By
+   * default every request passes.
+   */
+  default void verify(R request) throws IOException {}
+
   /** Describes a request's client for log lines, for example its address. */
   String describe(R request);
 

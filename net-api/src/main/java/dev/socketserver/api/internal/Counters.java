@@ -23,6 +23,7 @@ public final class Counters {
   final LongAdder cut = new LongAdder();
   private final LongAdder bytesRead = new LongAdder();
   private final LongAdder bytesWritten = new LongAdder();
+  private final LongAdder replies = new LongAdder();
   // Filled in the constructor, read-only afterwards.
   private final Map<Limit, LongAdder> limits = new EnumMap<>(Limit.class);
   private final Map<Limit, AtomicBoolean> logged = new EnumMap<>(Limit.class);
@@ -48,6 +49,12 @@ public final class Counters {
 
   /** Counts {@code n} bytes sent to a client. */
   public void written(long n) {
+    bytesWritten.add(n);
+  }
+
+  /** Counts one reply datagram of {@code n} bytes sent to a client (also counted as written). */
+  public void replied(long n) {
+    replies.increment();
     bytesWritten.add(n);
   }
 
@@ -82,6 +89,7 @@ public final class Counters {
         rejected.sum(),
         bytesRead.sum(),
         bytesWritten.sum(),
+        replies.sum(),
         count(Limit.READ_TIMEOUT).sum(),
         count(Limit.WRITE_TIMEOUT).sum(),
         count(Limit.IDLE_TIMEOUT).sum(),

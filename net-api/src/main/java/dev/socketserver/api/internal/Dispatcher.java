@@ -32,6 +32,8 @@ interface Dispatcher {
       case PLATFORM_THREADS ->
           threads(Thread.ofPlatform().daemon(policy.daemon()).name(prefix, 0).factory());
       case VIRTUAL_THREADS -> threads(Thread.ofVirtual().name(prefix, 0).factory());
+      // A transport serves processes(n) through Prefork, which gives its workers perWorker().
+      case PROCESSES -> throw new IllegalArgumentException("not a policy for one process: " + policy);
       case POOL -> {
         ExecutorService pool =
             Executors.newFixedThreadPool(

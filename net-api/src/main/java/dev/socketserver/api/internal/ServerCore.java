@@ -397,11 +397,12 @@ public final class ServerCore<R> implements Server {
       }
       MDC.put("client", acceptor.describe(r));
       try {
+        acceptor.verify(r);
         handler.handle(r);
         counters.completed.increment();
       } catch (Throwable t) { // a handler's failure of any kind must not stop the server
         counters.failed.increment();
-        reportError(r, t);
+        reportError(r, t, stopped);
       } finally {
         MDC.remove("client");
       }
@@ -413,16 +414,20 @@ public final class ServerCore<R> implements Server {
         return false;
       }
       stopped = true;
+      acceptor.abort(request); // first, so the woken handler cannot write any more
       Thread t = thread;
       if (t != null) {
         t.interrupt();
       }
-      acceptor.abort(request);
       return true;
     }
   }
 
-  private void reportError(R request, Throwable error) {
+  /**
+   * Tells the error handler; the default logs a WARN, or a DEBUG when the server itself stopped
+   * the request ({@code stopped}: shutdownNow or the drain deadline, already logged once).
+   */
+  private void reportError(R request, Throwable error, boolean stopped) {
     Events.handlerFailed(acceptor.describe(request), error);
     ErrorHandler<? super R> custom = errorHandler;
     if (custom != null) {
@@ -431,6 +436,8 @@ public final class ServerCore<R> implements Server {
       } catch (RuntimeException e) {
         log.warn("Error handler failed for {}", acceptor.describe(request), e);
       }
+    } else if (stopped) {
+      log.debug("Request from {} stopped by shutdown: {}", acceptor.describe(request), error.toString());
     } else if (error instanceof FrameException) {
       log.warn("Closing connection from {}: {}", acceptor.describe(request), error.getMessage());
     } else if (error instanceof IOException) {

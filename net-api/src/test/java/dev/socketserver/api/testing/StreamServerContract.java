@@ -49,9 +49,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * stream, TLS), so they all behave alike by construction.
  */
 @Timeout(60)
-public abstract class StreamServerContract {
+public abstract class StreamServerContract extends ServerContract<Connection> {
 
-  /** Returns a builder bound to a fresh loopback address (port 0, or a new socket path). */
+  @Override
   protected abstract StreamServerBuilder<?> newBuilder() throws IOException;
 
   /** Connects a client to {@code server}. */
@@ -65,16 +65,6 @@ public abstract class StreamServerContract {
     return true;
   }
 
-  /** The policies every scenario runs under. */
-  protected static Stream<Concurrency> policies() {
-    return Stream.of(
-        Concurrency.sequential(),
-        Concurrency.platformThreads(),
-        Concurrency.virtualThreads(),
-        Concurrency.pool(3),
-        Concurrency.virtualThreads().limit(2));
-  }
-
   /** Echoes lines until end of stream. */
   protected static final RequestHandler<Connection> LINE_ECHO =
       c -> {
@@ -82,6 +72,11 @@ public abstract class StreamServerContract {
           c.output().write((line + "\n").getBytes(UTF_8));
         }
       };
+
+  @Override
+  protected RequestHandler<Connection> echoHandler() {
+    return LINE_ECHO;
+  }
 
   private Server serve(StreamServerBuilder<?> builder) throws IOException {
     return builder.build().start();
@@ -95,7 +90,7 @@ public abstract class StreamServerContract {
   // ---- CPython scenarios ----
 
   @ParameterizedTest
-  @MethodSource("policies")
+  @MethodSource("dev.socketserver.api.testing.ServerContract#policies")
   void echoesOneLinePerClientForThreeClientsInTurn(Concurrency policy) throws Exception {
     try (Server server = serve(newBuilder().concurrency(policy).handler(LINE_ECHO))) {
       for (int i = 0; i < 3; i++) {
@@ -107,7 +102,7 @@ public abstract class StreamServerContract {
   }
 
   @ParameterizedTest
-  @MethodSource("policies")
+  @MethodSource("dev.socketserver.api.testing.ServerContract#policies")
   void servesManyClientsAtOnceWithinThePolicy(Concurrency policy) throws Exception {
     try (Server server = serve(newBuilder().concurrency(policy).handler(LINE_ECHO));
         ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -154,44 +149,7 @@ public abstract class StreamServerContract {
     }
   }
 
-  @Test
-  void handleRequestRunsTheTimeoutHookWhenNoRequestComes() throws Exception {
-    AtomicInteger timeouts = new AtomicInteger();
-    try (Server server = newBuilder().handler(LINE_ECHO).onTimeout(timeouts::incrementAndGet).build()) {
-      assertFalse(server.handleRequest(Duration.ofMillis(20)));
-      assertEquals(1, timeouts.get());
-      assertEquals(0, server.metrics().accepted());
-    }
-  }
-
   // ---- lifecycle ----
-
-  @Test
-  void closeWithNoRequestEverServedTerminates() throws Exception {
-    Server server = newBuilder().handler(LINE_ECHO).build();
-    assertEquals(Server.State.NEW, server.state());
-    server.close();
-    assertEquals(Server.State.TERMINATED, server.state());
-    server.close(); // idempotent
-    assertFalse(server.handleRequest(Duration.ZERO));
-    assertThrows(IllegalStateException.class, server::start);
-  }
-
-  @Test
-  void serversShutDownWhileStartingAllReturnAndClose() throws Exception {
-    List<Server> servers = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      Server server = newBuilder().handler(LINE_ECHO).build();
-      servers.add(server);
-      server.start();
-      server.shutdown(); // races with the serving thread's start
-    }
-    for (Server server : servers) {
-      assertTrue(server.awaitTermination(Duration.ofSeconds(10)), server::toString);
-      server.close();
-      assertEquals(Server.State.TERMINATED, server.state());
-    }
-  }
 
   @Test
   void serveForeverReturnsAfterShutdownFromAnotherThread() throws Exception {
@@ -220,7 +178,7 @@ public abstract class StreamServerContract {
   }
 
   @ParameterizedTest
-  @MethodSource("policies")
+  @MethodSource("dev.socketserver.api.testing.ServerContract#policies")
   void shutdownFromInsideAHandlerReturnsUnderEveryPolicy(Concurrency policy) throws Exception {
     AtomicReference<Server> self = new AtomicReference<>();
     Server server = newBuilder().concurrency(policy).handler(c -> {
@@ -401,23 +359,6 @@ public abstract class StreamServerContract {
       assertEquals(1, handled.get());
       assertEquals(1, server.metrics().rejected());
     }
-  }
-
-  @Test
-  void theServiceActionRunsWhileServing() throws Exception {
-    CountDownLatch ran = new CountDownLatch(3);
-    Server server = serve(newBuilder().handler(LINE_ECHO).serviceAction(Duration.ofMillis(5), ran::countDown));
-    try {
-      assertTrue(ran.await(10, TimeUnit.SECONDS));
-    } finally {
-      server.close();
-    }
-  }
-
-  @Test
-  void aMissingHandlerFailsTheBuildWithAClearMessage() {
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> newBuilder().build());
-    assertTrue(e.getMessage().contains("handler"), e.getMessage());
   }
 
   // ---- limits ----

@@ -1,0 +1,43 @@
+package dev.socketserver.examples;
+
+import dev.socketserver.api.Framing;
+import dev.socketserver.api.Handlers;
+import dev.socketserver.api.Server;
+import java.io.IOException;
+import java.io.PrintStream;
+
+/**
+ * A message protocol on TCP port 3132: each message is a 4-byte big-endian length followed by
+ * that many bytes, and is echoed back framed the same way. A length over {@code --max} closes the
+ * connection as soon as the header arrives (the server logs it once).
+ *
+ * <pre>
+ * BEFORE: | 00 00 00 05 | h e l l o |    AFTER: the same 9 bytes back
+ * </pre>
+ *
+ * Try it: {@code ./run length-echo}, then
+ * {@code printf '\0\0\0\5hello' | nc localhost 3132 | xxd}.
+ */
+final class LengthEcho {
+  static final Options.Spec OPTIONS =
+      Options.usage("length-echo [--host H] [--port N] [--max BYTES]")
+          .host("")
+          .port(3132)
+          .option("max", "1048576", t -> Options.parseInt(t, 0, 1 << 30));
+
+  private LengthEcho() {}
+
+  static void main(String[] args) throws Exception {
+    Options options = OPTIONS.parse(args);
+    Serving.untilSignalled(() -> server(options, System.out));
+  }
+
+  /** Builds the server (bound and listening, not yet serving) and says where it listens. */
+  static Server server(Options options, PrintStream out) throws IOException {
+    Framing framing = Framing.lengthField(4, options.get("max", Integer.class));
+    // The whole protocol in one line: read a frame, reply with the same bytes, framed alike.
+    Server server = Serving.tcp(options).handler(Handlers.framed(framing, frame -> frame)).build();
+    out.println("length-echo: listening on " + server.localAddress());
+    return server;
+  }
+}

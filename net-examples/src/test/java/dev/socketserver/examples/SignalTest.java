@@ -1,0 +1,87 @@
+package dev.socketserver.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Ctrl-C and SIGTERM stop a server example gracefully with exit status 0. Signals need a process
+ * of their own: the echo example runs in a child JVM, started the way {@code ./run echo} starts
+ * it, from the same java binary and module path as this test.
+ */
+@Timeout(60)
+class SignalTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"TERM", "INT"})
+  void aSignalShutsTheEchoServerDownAndItExitsZero(String signal, @TempDir Path dir) throws Exception {
+    List<String> command = command("echo", "--host", "127.0.0.1", "--port", "0");
+    Path errors = dir.resolve("stderr.txt");
+    Process child = new ProcessBuilder(command).redirectError(errors.toFile()).start();
+    Supplier<String> stderr = () -> command + "\nchild's stderr:\n" + read(errors);
+    try {
+      BufferedReader stdout = child.inputReader(StandardCharsets.UTF_8);
+      assertEquals("server is running ....", stdout.readLine(), stderr);
+      if (signal.equals("TERM")) {
+        child.destroy(); // SIGTERM on Unix
+      } else {
+        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(child.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor());
+      }
+      assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the child did not stop");
+      assertEquals(0, child.exitValue(), stderr);
+      assertTrue(read(errors).contains("SIG" + signal + ": shutting down"), stderr);
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  /**
+   * Returns {@code java --module-path P -m dev.socketserver.examples/...Main args}: the java
+   * running this test, and the module path Surefire gave it (target/classes and the dependencies),
+   * else the packaged {@code target/lib} that {@code ./run} uses; skips the test if neither is there.
+   */
+  private static List<String> command(String... args) {
+    String java =
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    String modulePath = System.getProperty("jdk.module.path");
+    if (modulePath == null || modulePath.isEmpty()) {
+      Path lib = Path.of("target", "lib");
+      assumeTrue(
+          Files.isDirectory(lib),
+          "no module path to start the example with: the tests do not run on the module path"
+              + " and target/lib (made by `package`) is missing");
+      modulePath = lib.toString();
+    }
+    List<String> command = new ArrayList<>(List.of(java, "--module-path", modulePath));
+    command.addAll(List.of("-m", "dev.socketserver.examples/dev.socketserver.examples.Main"));
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return "(unreadable: " + e + ")";
+    }
+  }
+
+}

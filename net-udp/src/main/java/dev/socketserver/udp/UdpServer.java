@@ -1,0 +1,399 @@
+package dev.socketserver.udp;
+
+import dev.socketserver.api.Concurrency;
+import dev.socketserver.api.Datagram;
+import dev.socketserver.api.DatagramServerBuilder;
+import dev.socketserver.api.Server;
+import dev.socketserver.api.ServerMetrics;
+import dev.socketserver.api.ServerSettings;
+import dev.socketserver.api.internal.Counters;
+import dev.socketserver.api.internal.IpBinding;
+import dev.socketserver.api.internal.Prefork;
+import dev.socketserver.api.internal.ServerCore;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.ProtocolFamily;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.MembershipKey;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A UDP server: Python's {@code UDPServer} and {@code ThreadingUDPServer}, one datagram per
+ * request, with every {@link dev.socketserver.api.Concurrency} policy.
+ *
+ * {@snippet :
+ * try (UdpServer server = UdpServer.builder()
+ *         .bind("localhost", 3130)
+ *         .handler(d -> d.reply(d.payload()))   // echo
+ *         .build()) {
+ *     server.serveForever();
+ * }
+ * }
+ *
+ * <p><b>Datagrams.</b> The handler gets its own copy of each payload and may keep it or reply
+ * later, from any thread. Nothing is sent unless it calls {@link Datagram#reply} (unlike Python,
+ * not even after a failure). A datagram longer than {@code maxDatagramSize} (by default 65 507
+ * bytes, the UDP maximum over IPv4, so nothing is cut) never reaches the handler: the error
+ * handler gets a {@link dev.socketserver.api.FrameTooLongException} naming the limit, the request
+ * counts as failed, and the server carries on.
+ *
+ * <p><b>Limits and drops.</b> With {@code limit(n)} the serving thread stops receiving while
+ * {@code n} handlers run. Datagrams then wait in the socket's receive buffer (SO_RCVBUF, see
+ * {@code receiveBufferSize}); once it is full the kernel drops what arrives, silently: UDP has no
+ * backpressure. {@link #kernelDrops()} counts these drops where the OS lets the JVM see them, and
+ * the count is logged at INFO when the server terminates.
+ *
+ * <p><b>Lifecycle.</b> As every {@link Server}; {@code shutdown()} stops receiving at once, while
+ * the socket stays open until termination so that handlers in flight can still reply. Datagrams
+ * that arrive after the shutdown are never served.
+ *
+ * <p><b>Addresses.</b> The address family follows the bind address, as for TCP: an IPv4 address
+ * gives an IPv4 socket, an IPv6 address an IPv6 socket, the wildcard ({@code bind(port)}) a
+ * dual-stack socket. On a wildcard socket {@link Datagram#localAddress()} is the wildcard, not the
+ * address the client sent to (the JDK cannot read IP_PKTINFO), and the kernel picks the source
+ * address of replies by its routes.
+ *
+ * <p><b>Multicast.</b> {@link Builder#joinGroup} joins groups when the server is built;
+ * {@link #joinGroup} and {@link #leaveGroup} change them while it runs, from any thread, a handler
+ * included (it can reach the server the way any code does, for example through a field set after
+ * {@code build()}). To receive a group's datagrams, bind to the group's port on the wildcard or on
+ * the group address itself (the latter receives that group only).
+ *
+ * <p>Who closes what: the server owns its socket and releases it on termination; {@link #close()}
+ * a second time returns at once. Thread-safe: every method may be called from any thread.
+ */
+public final class UdpServer implements Server {
+  private final Server core; // a ServerCore, or the supervisor of a processes(n) server
+  private final @Nullable UdpAcceptor acceptor; // null for the supervisor, which has no socket
+  private final Set<MembershipKey> memberships = ConcurrentHashMap.newKeySet();
+
+  private UdpServer(Server core, @Nullable UdpAcceptor acceptor, List<MembershipKey> joined) {
+    this.core = core;
+    this.acceptor = acceptor;
+    this.memberships.addAll(joined);
+  }
+
+  /** Returns a new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns how many datagrams the kernel has dropped for this server's socket since it was
+   * opened: nearly always because its receive buffer was full (a few may have had a bad checksum).
+   * After termination, the count at termination.
+   *
+   * <p>Empty where it cannot be seen. The JDK offers no socket option for it (Linux's
+   * {@code SO_RXQ_OVFL} is not exposed) and no way to get the socket's descriptor; on Linux it is
+   * read from the {@code drops} column of {@code /proc/net/udp} (or {@code udp6}) for the only
+   * socket of this process bound to the server's port. Elsewhere, or when several sockets of this
+   * process share the port (SO_REUSEPORT), it is empty; empty too for the supervisor of a
+   * {@code processes(n)} server, which has no socket (each worker can tell its own).
+   */
+  public OptionalLong kernelDrops() {
+    return acceptor == null ? OptionalLong.empty() : acceptor.kernelDrops();
+  }
+
+  /**
+   * Joins the multicast {@code group} on {@code networkInterface}, or returns the key of the
+   * membership if the server is already a member there (a group joined by the builder included).
+   * {@link MembershipKey#drop()} leaves the group, and {@code block(source)} filters senders.
+   *
+   * @throws IllegalArgumentException if {@code group} is not a multicast address, or its family
+   *     does not fit the server's socket (an IPv6 group on an IPv4 server)
+   * @throws IOException if the interface cannot join it, or the server has terminated
+   * @throws IllegalStateException on the supervisor of a {@code processes(n)} server, which has
+   *     no socket
+   */
+  public MembershipKey joinGroup(InetAddress group, NetworkInterface networkInterface)
+      throws IOException {
+    UdpAcceptor a = acceptor;
+    if (a == null) {
+      throw new IllegalStateException(
+          "a processes(n) server receives in its workers: it has no socket here to join a group with");
+    }
+    MembershipKey key = a.join(checkGroup(group), networkInterface);
+    memberships.add(key);
+    return key;
+  }
+
+  /**
+   * Leaves the multicast {@code group} on {@code networkInterface}.
+   *
+   * @return whether the server was a member there
+   */
+  public boolean leaveGroup(InetAddress group, NetworkInterface networkInterface) {
+    boolean[] left = {false};
+    memberships.removeIf(key -> {
+      if (!key.group().equals(group) || !key.networkInterface().equals(networkInterface)) {
+        return false;
+      }
+      left[0] |= key.isValid();
+      key.drop();
+      return true;
+    });
+    return left[0];
+  }
+
+  // ---- Server, by the core ----
+
+  @Override
+  public SocketAddress localAddress() {
+    return core.localAddress();
+  }
+
+  @Override
+  public State state() {
+    return core.state();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>For a UDP server: {@code accepted} counts datagrams received (over-long ones included),
+   * {@code replies} the datagrams sent with {@link Datagram#reply}.
+   */
+  @Override
+  public ServerMetrics metrics() {
+    return core.metrics();
+  }
+
+  @Override
+  public void serveForever() {
+    core.serveForever();
+  }
+
+  @Override
+  public UdpServer start() {
+    core.start();
+    return this;
+  }
+
+  @Override
+  public boolean handleRequest(Duration timeout) {
+    return core.handleRequest(timeout);
+  }
+
+  @Override
+  public void shutdown() {
+    core.shutdown();
+  }
+
+  @Override
+  public void shutdownNow() {
+    core.shutdownNow();
+  }
+
+  @Override
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return core.awaitTermination(timeout);
+  }
+
+  @Override
+  public void close() {
+    core.close();
+  }
+
+  @Override
+  public String toString() {
+    return core.toString();
+  }
+
+  private static InetAddress checkGroup(InetAddress group) {
+    if (!group.isMulticastAddress()) {
+      throw new IllegalArgumentException("not a multicast group address: " + group);
+    }
+    return group;
+  }
+
+  /**
+   * Configures and builds a UDP server. {@link #build()} binds.
+   *
+   * <p>Not thread-safe: configure it on one thread.
+   */
+  public static final class Builder extends DatagramServerBuilder<Builder> {
+    private record Group(InetAddress group, NetworkInterface networkInterface) {}
+
+    private @Nullable InetSocketAddress address;
+    private boolean reuseAddress;
+    private boolean reusePort;
+    private final List<Group> groups = new ArrayList<>();
+
+    private Builder() {}
+
+    /** Binds to {@code address}; port 0 picks a free port. */
+    public Builder bind(InetSocketAddress address) {
+      this.address = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /**
+     * Binds to {@code host} ({@code ""} for every interface, dual-stack) and {@code port} (0 picks
+     * a free port).
+     *
+     * @throws IllegalArgumentException if {@code port} is out of 0..65535
+     */
+    public Builder bind(String host, int port) {
+      return bind(IpBinding.address(host, port));
+    }
+
+    /**
+     * Binds to {@code port} on every interface (dual-stack); 0 picks a free port.
+     *
+     * @throws IllegalArgumentException if {@code port} is out of 0..65535
+     */
+    public Builder bind(int port) {
+      return bind(IpBinding.address("", port));
+    }
+
+    /**
+     * Sets SO_REUSEADDR; off by default (as Python's {@code UDPServer}). For UDP it lets several
+     * sockets bind the same address and port, which multicast receivers want; a unicast datagram
+     * then reaches only one of them.
+     */
+    public Builder reuseAddress(boolean on) {
+      this.reuseAddress = on;
+      return this;
+    }
+
+    /**
+     * Sets SO_REUSEPORT, so several sockets (processes) can bind the same port and the kernel
+     * spreads datagrams across them by sender; off by default.
+     */
+    public Builder reusePort(boolean on) {
+      this.reusePort = on;
+      return this;
+    }
+
+    /**
+     * Joins the multicast {@code group} on {@code networkInterface} when the server is built; may
+     * be called for several groups and interfaces. The server leaves them when it terminates, or
+     * earlier by {@link UdpServer#leaveGroup}.
+     *
+     * @throws IllegalArgumentException if {@code group} is not a multicast address
+     */
+    public Builder joinGroup(InetAddress group, NetworkInterface networkInterface) {
+      groups.add(new Group(checkGroup(group), Objects.requireNonNull(networkInterface, "networkInterface")));
+      return this;
+    }
+
+    /** UDP serves {@link Concurrency#processes(int)}: its workers share the port with SO_REUSEPORT. */
+    @Override
+    protected boolean sharesAddressAcrossProcesses() {
+      return true;
+    }
+
+    /**
+     * Binds the socket, joins the multicast groups and returns the server, ready to serve.
+     *
+     * <p>With {@link Concurrency#processes(int)} this also starts the worker processes and returns
+     * once they listen (see there); in a worker it returns the worker's own server. Multicast
+     * groups cannot be joined then: every worker would receive each datagram of the group.
+     *
+     * @throws IOException if the socket cannot be bound (the message says which address and
+     *     what to do) or a group cannot be joined; nothing is left open
+     * @throws IllegalStateException if the handler or the address is missing, or groups are
+     *     joined with processes
+     */
+    @Override
+    public UdpServer build() throws IOException {
+      var settings = settings();
+      InetSocketAddress a = address;
+      if (a == null) {
+        throw new IllegalStateException("no address: call bind(...) before build()");
+      }
+      IpBinding.resolved(a, "UDP server");
+      if (settings.concurrency().mode() == Concurrency.Mode.PROCESSES) {
+        if (!groups.isEmpty()) {
+          throw new IllegalStateException(
+              "Concurrency.processes(n) with multicast groups: every worker would receive each"
+                  + " datagram of a group; join groups with a one-process policy");
+        }
+        Server server = Prefork.build("udp", settings, a, Builder::reservation, (s, at) -> bind(s, at, true));
+        return server instanceof UdpServer worker ? worker : new UdpServer(server, null, List.of());
+      }
+      return bind(settings, a, false);
+    }
+
+    /**
+     * Finds the workers' port. A bound UDP socket would take its share of the group's datagrams
+     * and connecting it stops Linux spreading them (see {@code Prefork}), so nothing holds the port:
+     * the probe is closed at once and the workers hold the port from then on.
+     */
+    private static Prefork.Reserved reservation(InetSocketAddress a) throws IOException {
+      ProtocolFamily family = IpBinding.family(a);
+      try (DatagramChannel probe = family == null ? DatagramChannel.open() : DatagramChannel.open(family)) {
+        Prefork.reusePort(probe);
+        try {
+          probe.bind(a);
+        } catch (BindException e) {
+          throw IpBinding.bindFailure("UDP server", a, e);
+        }
+        return new Prefork.Reserved((InetSocketAddress) probe.getLocalAddress(), () -> {});
+      }
+    }
+
+    private UdpServer bind(ServerSettings<Datagram> settings, InetSocketAddress a, boolean worker)
+        throws IOException {
+      ProtocolFamily family = IpBinding.family(a);
+      DatagramChannel channel = family == null ? DatagramChannel.open() : DatagramChannel.open(family);
+      List<MembershipKey> joined = new ArrayList<>();
+      String name;
+      try {
+        IpBinding.reuse(channel, reuseAddress, reusePort && !worker);
+        if (worker) {
+          Prefork.reusePort(channel);
+        }
+        if (receiveBufferSize() > 0) {
+          channel.setOption(StandardSocketOptions.SO_RCVBUF, receiveBufferSize());
+        }
+        if (sendBufferSize() > 0) {
+          channel.setOption(StandardSocketOptions.SO_SNDBUF, sendBufferSize());
+        }
+        try {
+          channel.bind(a);
+        } catch (BindException e) {
+          throw IpBinding.bindFailure("UDP server", a, e);
+        }
+        for (Group g : groups) {
+          joined.add(join(channel, g));
+        }
+        name = "udp " + channel.getLocalAddress();
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+      Counters counters = new Counters();
+      UdpAcceptor acceptor = UdpAcceptor.open(channel, maxDatagramSize(), counters, name);
+      return new UdpServer(new ServerCore<>(name, settings, acceptor, counters), acceptor, joined);
+    }
+
+    private static MembershipKey join(DatagramChannel channel, Group g) throws IOException {
+      try {
+        return channel.join(g.group(), g.networkInterface());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "cannot join multicast group " + g.group().getHostAddress() + ": " + e.getMessage()
+                + " (an IPv6 group needs an IPv6 or wildcard bind address)", e);
+      } catch (IOException e) {
+        throw new IOException(
+            "cannot join multicast group " + g.group().getHostAddress() + " on interface "
+                + g.networkInterface().getName() + ": " + e.getMessage()
+                + " (is the interface up and multicast-capable? choose another with"
+                + " NetworkInterface.getByName)", e);
+      }
+    }
+  }
+}

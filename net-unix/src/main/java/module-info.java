@@ -1,0 +1,35 @@
+/**
+ * The Unix-domain transports: Python's {@code UnixStreamServer} and {@code UnixDatagramServer}
+ * with every concurrency policy, and their clients.
+ *
+ * <p>Code map:
+ * <ul>
+ *   <li>{@link dev.socketserver.unix.UnixStreamServer}: stream servers on the JDK's
+ *       {@code UnixDomainSocketAddress} channels, speaking the same
+ *       {@link dev.socketserver.api.Connection} API as TCP; socket file permissions, stale files
+ *       replaced on bind and removed on close ({@code SocketFile}); connection filters on the
+ *       peer's credentials ({@link dev.socketserver.unix.PeerCredentials}).</li>
+ *   <li>{@link dev.socketserver.unix.UnixDatagramServer}: datagram servers over the Foreign
+ *       Function and Memory API on libc, since the JDK has no AF_UNIX datagram sockets. All native
+ *       code is in two package-private classes: {@code Libc} (the downcalls, errno turned into
+ *       {@code IOException}s) and {@code NativeDatagramSocket} (one socket: bind, receive, send,
+ *       wait).</li>
+ *   <li>{@link dev.socketserver.unix.UnixClient}: stream connections and
+ *       {@link dev.socketserver.unix.UnixDatagramClient}s.</li>
+ * </ul>
+ *
+ * <p>Native access: the datagram classes call libc, which the JDK allows only to modules granted
+ * native access. Start {@code java} with {@code --enable-native-access=dev.socketserver.unix} (on
+ * the class path: {@code ALL-UNNAMED}); without it the JDK prints a warning, or, with
+ * {@code --illegal-native-access=deny}, the datagram classes fail with an {@code IOException}
+ * that says so. The stream server and client need no native access.
+ */
+@org.jspecify.annotations.NullMarked
+module dev.socketserver.unix {
+  requires transitive dev.socketserver.api;
+  // jdk.net.ExtendedSocketOptions.SO_PEERCRED: the peer's user and group on stream connections.
+  requires jdk.net;
+  requires static org.jspecify;
+
+  exports dev.socketserver.unix;
+}

@@ -1,0 +1,354 @@
+package dev.socketserver.unix;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.socketserver.api.Concurrency;
+import dev.socketserver.api.Datagram;
+import dev.socketserver.api.FrameTooLongException;
+import dev.socketserver.api.RequestHandler;
+import dev.socketserver.api.Server;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Unix datagram servers over FFM: CPython's scenarios, sizes, load, credentials, a Python peer. */
+@Timeout(60)
+class UnixDatagramServerTest {
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final RequestHandler<Datagram> ECHO = d -> d.reply(d.payload());
+
+  @TempDir Path dir;
+
+  private UnixDatagramServer.Builder builder(String name) {
+    return UnixDatagramServer.builder().bind(dir.resolve(name));
+  }
+
+  private static Path path(Server server) {
+    return ((UnixDomainSocketAddress) server.localAddress()).getPath();
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.socketserver.api.testing.StreamServerContract#policies") // the same policies
+  void echoesOneDatagramPerClientForThreeClientsInTurn(Concurrency policy) throws Exception {
+    try (Server server = builder("s.sock").concurrency(policy).handler(ECHO).build().start()) {
+      for (int i = 0; i < 3; i++) {
+        try (UnixDatagramClient c = UnixClient.datagram(path(server))) {
+          c.send(("hello " + i).getBytes(UTF_8));
+          assertEquals("hello " + i, new String(c.receive(WAIT), UTF_8));
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 4096, 65_000})
+  void datagramsOfEverySizeEchoIntact(int size) throws Exception {
+    byte[] data = new byte[size];
+    new Random(size).nextBytes(data);
+    try (Server server = builder("sizes.sock").handler(ECHO).build().start();
+        UnixDatagramClient c = UnixClient.datagram(path(server))) {
+      c.send(data);
+      assertArrayEquals(data, c.receive(WAIT));
+      ByteBuffer direct = ByteBuffer.allocateDirect(size).put(data).flip();
+      c.send(direct);
+      assertFalse(direct.hasRemaining());
+      assertArrayEquals(data, c.receive(WAIT));
+    }
+  }
+
+  @Test
+  void thirtyTwoClientsTimesFiveHundredDatagramsAreAllAnsweredCorrectly() throws Exception {
+    int clients = 32;
+    int each = 500;
+    int window = 8; // below the kernel's max_dgram_qlen (10 here), so replies never wait for room
+    try (Server server = builder("load.sock").handler(ECHO).build().start();
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<Integer>> done = new ArrayList<>();
+      for (int id = 0; id < clients; id++) {
+        int client = id;
+        done.add(pool.submit(() -> {
+          try (UnixDatagramClient c = UnixClient.datagram(path(server))) {
+            Set<String> outstanding = new HashSet<>();
+            int sent = 0;
+            int answered = 0;
+            while (answered < each) {
+              while (sent < each && outstanding.size() < window) {
+                String msg = client + ":" + sent++;
+                outstanding.add(msg);
+                c.send(msg.getBytes(UTF_8));
+              }
+              String reply = new String(c.receive(WAIT), UTF_8);
+              assertTrue(outstanding.remove(reply), "unexpected reply " + reply);
+              answered++;
+            }
+            return answered;
+          }
+        }));
+      }
+      for (Future<Integer> f : done) {
+        assertEquals(each, f.get(50, TimeUnit.SECONDS));
+      }
+      assertEquals((long) clients * each, server.metrics().accepted());
+    }
+  }
+
+  @Test
+  void aDatagramFromAnUnboundSenderIsHandledAndAReplyToItFailsClearly() throws Exception {
+    CompletableFuture<Datagram> got = new CompletableFuture<>();
+    CompletableFuture<Throwable> failure = new CompletableFuture<>();
+    try (Server server = builder("anon.sock")
+        .errorHandler((d, e) -> failure.complete(e))
+        .handler(d -> {
+          got.complete(d);
+          d.reply(d.payload());
+        }).build().start()) {
+      Python.run("""
+          import socket, sys
+          s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+          s.sendto(b'anonymous', sys.argv[1])
+          """, path(server).toString());
+      Datagram d = got.get(10, TimeUnit.SECONDS);
+      assertEquals("anonymous", new String(d.bytes(), UTF_8));
+      assertEquals(UnixDomainSocketAddress.of(""), d.sender());
+      Throwable e = failure.get(10, TimeUnit.SECONDS);
+      assertInstanceOf(IOException.class, e);
+      assertTrue(e.getMessage().contains("not bound"), e.getMessage());
+      assertEquals(Server.State.RUNNING, server.state());
+    }
+  }
+
+  @Test
+  void aDatagramOverTheMaximumIsReportedWithItsSizeAndNeverHandled() throws Exception {
+    CompletableFuture<Throwable> failure = new CompletableFuture<>();
+    List<Integer> handled = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Server server = builder("max.sock")
+        .maxDatagramSize(100)
+        .errorHandler((d, e) -> failure.complete(e))
+        .handler(d -> {
+          handled.add(d.length());
+          d.reply(d.payload());
+        }).build().start();
+        UnixDatagramClient c = UnixClient.datagram(path(server))) {
+      c.send(new byte[101]);
+      FrameTooLongException e = assertInstanceOf(FrameTooLongException.class, failure.get(10, TimeUnit.SECONDS));
+      assertEquals(101, e.size());
+      assertEquals(100, e.limit());
+      c.send(new byte[100]); // exactly the maximum: fine
+      assertEquals(100, c.receive(WAIT).length);
+      assertEquals(List.of(100), handled);
+      assertEquals(1, server.metrics().failed());
+    }
+  }
+
+  @Test
+  void aClientReceivingMoreThanItsMaximumGetsFrameTooLong() throws Exception {
+    try (Server server = builder("cmax.sock").handler(d -> d.reply(new byte[500])).build().start();
+        UnixDatagramClient c = UnixClient.datagram(path(server))) {
+      c.send(new byte[1]);
+      FrameTooLongException e = assertThrows(FrameTooLongException.class, () -> c.receive(WAIT, 499));
+      assertEquals(500, e.size());
+      assertThrows(SocketTimeoutException.class, () -> c.receive(Duration.ofMillis(20)));
+    }
+  }
+
+  @Test
+  void shutdownWakesAReceiveBlockedOnAVirtualThreadPromptly() throws Exception {
+    Server server = builder("wake.sock").handler(ECHO).build();
+    CompletableFuture<Void> serving = new CompletableFuture<>();
+    Thread.ofVirtual().start(() -> {
+      server.serveForever();
+      serving.complete(null);
+    });
+    try (UnixDatagramClient c = UnixClient.datagram(path(server))) {
+      c.send("up?".getBytes(UTF_8));
+      assertEquals("up?", new String(c.receive(WAIT), UTF_8)); // the loop is waiting now
+    }
+    long start = System.nanoTime();
+    server.shutdown();
+    serving.get(5, TimeUnit.SECONDS);
+    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "shutdown took too long");
+    server.close();
+    assertEquals(Server.State.TERMINATED, server.state());
+    assertFalse(Files.exists(path(server)));
+  }
+
+  @Test
+  void interruptingAPlatformServingThreadBlockedInPollShutsTheServerDown() throws Exception {
+    Server server = builder("intr.sock").handler(ECHO).build();
+    Thread serving = Thread.ofPlatform().start(server::serveForever);
+    try (UnixDatagramClient c = UnixClient.datagram(path(server))) {
+      c.send("up?".getBytes(UTF_8));
+      assertEquals("up?", new String(c.receive(WAIT), UTF_8));
+    }
+    serving.interrupt();
+    assertTrue(server.awaitTermination(WAIT), server::toString);
+    serving.join();
+  }
+
+  @Test
+  void handleRequestServesOneDatagramOrRunsTheTimeoutHook() throws Exception {
+    CompletableFuture<Void> timedOut = new CompletableFuture<>();
+    try (Server server = builder("one.sock").concurrency(Concurrency.sequential())
+        .onTimeout(() -> timedOut.complete(null)).handler(ECHO).build();
+        UnixDatagramClient c = UnixClient.datagram(path(server))) {
+      assertFalse(server.handleRequest(Duration.ofMillis(20)));
+      assertTrue(timedOut.isDone());
+      c.send("one".getBytes(UTF_8));
+      assertTrue(server.handleRequest(WAIT));
+      assertEquals("one", new String(c.receive(WAIT), UTF_8));
+    }
+  }
+
+  @Test
+  void peerCredentialsAreThisProcesssPidUidAndUser() throws Exception {
+    CompletableFuture<PeerCredentials> seen = new CompletableFuture<>();
+    try (Server server = builder("cred.sock")
+        .handler(d -> seen.complete(UnixDatagramServer.peerCredentials(d))).build().start();
+        UnixDatagramClient c = UnixClient.datagram(path(server))) {
+      c.send(new byte[] {1});
+      PeerCredentials creds = seen.get(10, TimeUnit.SECONDS);
+      assertEquals(ProcessHandle.current().pid(), creds.pid().orElseThrow());
+      assertEquals(UnixStreamServerTest.ourUid(), creds.uid().orElseThrow());
+      assertEquals(System.getProperty("user.name"), creds.user());
+    }
+  }
+
+  @Test
+  void socketFilesAreHandledAsForStreams() throws Exception {
+    Path p = dir.resolve("files.sock");
+    try (Server first = UnixDatagramServer.builder().bind(p).handler(ECHO).build()) {
+      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+      BindException live = assertThrows(BindException.class,
+          () -> UnixDatagramServer.builder().bind(p).handler(ECHO).build());
+      assertTrue(live.getMessage().contains("another server"), live.getMessage());
+      assertEquals(Server.State.NEW, first.state());
+    }
+    assertFalse(Files.exists(p, LinkOption.NOFOLLOW_LINKS));
+    Path file = Files.writeString(dir.resolve("notes.txt"), "keep");
+    FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
+        () -> UnixDatagramServer.builder().bind(file).handler(ECHO).build());
+    assertTrue(e.getMessage().contains("regular file, not a socket"), e.getMessage());
+    Path tooLong = dir.resolve("y".repeat(120));
+    IOException e2 = assertThrows(IOException.class,
+        () -> UnixDatagramServer.builder().bind(tooLong).handler(ECHO).build());
+    assertTrue(e2.getMessage().contains("too long"), e2.getMessage());
+    try (Server _ = UnixDatagramServer.builder().bind(p).permissions("rw-rw-rw-").handler(ECHO).build()) {
+      assertEquals("rw-rw-rw-", PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+    }
+  }
+
+  @Test
+  void aStaleDatagramSocketFileIsReplaced() throws Exception {
+    Path p = dir.resolve("stale.sock");
+    Python.run("""
+        import socket, sys
+        socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind(sys.argv[1])
+        """, p.toString()); // python exits: the file stays, nobody is bound
+    assertTrue(Files.exists(p, LinkOption.NOFOLLOW_LINKS));
+    try (Server _ = UnixDatagramServer.builder().bind(p).handler(ECHO).build().start();
+        UnixDatagramClient c = UnixClient.datagram(p)) {
+      c.send("new".getBytes(UTF_8));
+      assertEquals("new", new String(c.receive(WAIT), UTF_8));
+    }
+  }
+
+  @Test
+  void anAbstractAddressServesAndLeavesNoFile() throws Exception {
+    UnixAbstractAddress name = UnixAbstractAddress.of("socketserver-test-" + ProcessHandle.current().pid());
+    UnixAbstractAddress clientName = UnixAbstractAddress.of("socketserver-test-client-" + ProcessHandle.current().pid());
+    AtomicReference<SocketAddress> sender = new AtomicReference<>();
+    try (Server server = UnixDatagramServer.builder().bind(name).handler(d -> {
+      sender.set(d.sender());
+      d.reply(d.payload());
+    }).build().start();
+        UnixDatagramClient c = UnixClient.datagram(name, clientName)) {
+      assertEquals(name, server.localAddress());
+      c.send("abstract".getBytes(UTF_8));
+      assertEquals("abstract", new String(c.receive(WAIT), UTF_8));
+      assertEquals(clientName, sender.get());
+      assertEquals("@" + clientName.name(), sender.get().toString());
+    }
+  }
+
+  @Test
+  void theClientRemovesItsSocketFileAndDirectoryOnClose() throws Exception {
+    try (Server server = builder("cl.sock").handler(ECHO).build().start()) {
+      UnixDatagramClient c = UnixClient.datagram(path(server));
+      Path own = ((UnixDomainSocketAddress) c.localAddress()).getPath();
+      assertTrue(Files.exists(own, LinkOption.NOFOLLOW_LINKS));
+      c.close();
+      c.close();
+      assertFalse(Files.exists(own, LinkOption.NOFOLLOW_LINKS));
+      assertFalse(Files.exists(own.getParent()));
+      IOException e = assertThrows(IOException.class, () -> c.send(new byte[1]));
+      assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+  }
+
+  @Test
+  void sendingToAPathWhereNobodyIsBoundNamesTheCallAndThePath() throws Exception {
+    Path nobody = dir.resolve("nobody.sock");
+    try (UnixDatagramClient c = UnixClient.datagram(nobody)) {
+      IOException e = assertThrows(IOException.class, () -> c.send(new byte[1]));
+      assertTrue(e.getMessage().startsWith("sendto(" + nobody + ") failed: No such file or directory"), e.getMessage());
+    }
+  }
+
+  @Test
+  void pythonDatagramClientsTalkToOurServer() throws Exception {
+    try (Server server = builder("py.sock").handler(d -> d.reply(
+        new String(d.bytes(), UTF_8).toUpperCase(java.util.Locale.ROOT).getBytes(UTF_8))).build().start()) {
+      String out = Python.run("""
+          import os, socket, sys
+          me = sys.argv[2]
+          s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+          s.bind(me)
+          s.settimeout(10)
+          for i in range(3):
+              s.sendto(b'python %d' % i, sys.argv[1])
+              data, addr = s.recvfrom(100)
+              print(data.decode(), addr == sys.argv[1])
+          os.unlink(me)
+          """, path(server).toString(), dir.resolve("pyclient.sock").toString());
+      assertEquals("PYTHON 0 True\nPYTHON 1 True\nPYTHON 2 True\n", out);
+    }
+  }
+
+  @Test
+  void theNativeAccessMessageSaysWhichFlagToUse() {
+    IOException e = Libc.nativeAccessDenied(new IllegalCallerException("denied"));
+    assertTrue(e.getMessage().contains("--enable-native-access=dev.socketserver.unix"), e.getMessage());
+  }
+}
