@@ -215,11 +215,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
   }
 
   private static ChannelConnection raw(Connection c) {
-    return switch (c) {
-      case TlsConnection t -> t.raw();
-      case ProxiedConnection p -> p.raw();
-      default -> (ChannelConnection) c;
-    };
+    return c instanceof ForwardingConnection f ? f.raw() : (ChannelConnection) c;
   }
 
   @Override

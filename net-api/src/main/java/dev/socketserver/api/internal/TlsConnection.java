@@ -10,9 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.SocketException;
-import java.net.SocketOption;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.security.cert.Certificate;
@@ -53,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * {@link #writeLock}, which the reader also takes to answer a handshake message (lock order:
  * read, then write). {@link #raw()}{@code .abort()} may be called from any thread.
  */
-public final class TlsConnection implements Connection {
+public final class TlsConnection extends ForwardingConnection {
   private static final Logger log = LoggerFactory.getLogger(TlsConnection.class);
   private static final int MAX_RECORD_PLAINTEXT = 16384;
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
@@ -83,6 +81,7 @@ public final class TlsConnection implements Connection {
   private volatile boolean closed;
 
   private TlsConnection(ChannelConnection raw, SSLEngine engine, TlsOptions options, int writeBufferSize) {
+    super(raw);
     this.raw = raw;
     this.engine = engine;
     this.rawIn = raw.input();
@@ -135,6 +134,7 @@ public final class TlsConnection implements Connection {
   }
 
   /** Returns the plain connection underneath. */
+  @Override
   public ChannelConnection raw() {
     return raw;
   }
@@ -401,46 +401,6 @@ public final class TlsConnection implements Connection {
   @Override
   public byte @Nullable [] readFrame(Framing framing) throws IOException {
     return frames.readFrame(framing);
-  }
-
-  @Override
-  public SocketAddress remoteAddress() {
-    return raw.remoteAddress();
-  }
-
-  @Override
-  public SocketAddress localAddress() {
-    return raw.localAddress();
-  }
-
-  @Override
-  public Duration readTimeout() {
-    return raw.readTimeout();
-  }
-
-  @Override
-  public void readTimeout(Duration timeout) {
-    raw.readTimeout(timeout);
-  }
-
-  @Override
-  public Duration writeTimeout() {
-    return raw.writeTimeout();
-  }
-
-  @Override
-  public void writeTimeout(Duration timeout) {
-    raw.writeTimeout(timeout);
-  }
-
-  @Override
-  public <T> T option(SocketOption<T> name) throws IOException {
-    return raw.option(name);
-  }
-
-  @Override
-  public <T> void option(SocketOption<T> name, T value) throws IOException {
-    raw.option(name, value);
   }
 
   /** Flushes, sends TLS close_notify, then half-closes the plain connection. */
