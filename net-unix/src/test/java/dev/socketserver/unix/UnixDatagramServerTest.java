@@ -66,7 +66,7 @@ class UnixDatagramServerTest {
       for (int i = 0; i < 3; i++) {
         try (UnixDatagramClient c = UnixClient.datagram(path(server))) {
           c.send(("hello " + i).getBytes(UTF_8));
-          assertEquals("hello " + i, new String(c.receive(WAIT), UTF_8));
+          assertEquals("hello " + i, new String(c.receive(WAIT).bytes(), UTF_8));
         }
       }
     }
@@ -80,11 +80,11 @@ class UnixDatagramServerTest {
     try (Server server = builder("sizes.sock").handler(ECHO).build().start();
         UnixDatagramClient c = UnixClient.datagram(path(server))) {
       c.send(data);
-      assertArrayEquals(data, c.receive(WAIT));
+      assertArrayEquals(data, c.receive(WAIT).bytes());
       ByteBuffer direct = ByteBuffer.allocateDirect(size).put(data).flip();
       c.send(direct);
       assertFalse(direct.hasRemaining());
-      assertArrayEquals(data, c.receive(WAIT));
+      assertArrayEquals(data, c.receive(WAIT).bytes());
     }
   }
 
@@ -109,7 +109,7 @@ class UnixDatagramServerTest {
                 outstanding.add(msg);
                 c.send(msg.getBytes(UTF_8));
               }
-              String reply = new String(c.receive(WAIT), UTF_8);
+              String reply = new String(c.receive(WAIT).bytes(), UTF_8);
               assertTrue(outstanding.remove(reply), "unexpected reply " + reply);
               answered++;
             }
@@ -166,7 +166,7 @@ class UnixDatagramServerTest {
       assertEquals(101, e.size());
       assertEquals(100, e.limit());
       c.send(new byte[100]); // exactly the maximum: fine
-      assertEquals(100, c.receive(WAIT).length);
+      assertEquals(100, c.receive(WAIT).length());
       assertEquals(List.of(100), handled);
       assertEquals(1, server.metrics().failed());
     }
@@ -184,6 +184,28 @@ class UnixDatagramServerTest {
   }
 
   @Test
+  void theClientReceivesDatagramsWithTheirSenderAndRepliesFromItsOwnSocket() throws Exception {
+    CompletableFuture<SocketAddress> thanked = new CompletableFuture<>();
+    try (Server server = builder("pingpong.sock").handler(d -> {
+      if ("ping".equals(new String(d.bytes(), UTF_8))) {
+        d.reply("pong".getBytes(UTF_8));
+      } else {
+        thanked.complete(d.sender());
+      }
+    }).build().start();
+        UnixDatagramClient c = UnixClient.datagram(path(server))) {
+      c.send("ping".getBytes(UTF_8));
+      Datagram pong = c.receive(WAIT);
+      assertEquals("pong", new String(pong.bytes(), UTF_8));
+      assertEquals(server.localAddress(), pong.sender());
+      assertEquals(c.localAddress(), pong.localAddress());
+      assertEquals(ProcessHandle.current().pid(), UnixDatagramServer.peerCredentials(pong).pid().orElseThrow());
+      pong.reply("thanks".getBytes(UTF_8));
+      assertEquals(c.localAddress(), thanked.get(10, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
   void shutdownWakesAReceiveBlockedOnAVirtualThreadPromptly() throws Exception {
     Server server = builder("wake.sock").handler(ECHO).build();
     CompletableFuture<Void> serving = new CompletableFuture<>();
@@ -193,7 +215,7 @@ class UnixDatagramServerTest {
     });
     try (UnixDatagramClient c = UnixClient.datagram(path(server))) {
       c.send("up?".getBytes(UTF_8));
-      assertEquals("up?", new String(c.receive(WAIT), UTF_8)); // the loop is waiting now
+      assertEquals("up?", new String(c.receive(WAIT).bytes(), UTF_8)); // the loop is waiting now
     }
     long start = System.nanoTime();
     server.shutdown();
@@ -210,7 +232,7 @@ class UnixDatagramServerTest {
     Thread serving = Thread.ofPlatform().start(server::serveForever);
     try (UnixDatagramClient c = UnixClient.datagram(path(server))) {
       c.send("up?".getBytes(UTF_8));
-      assertEquals("up?", new String(c.receive(WAIT), UTF_8));
+      assertEquals("up?", new String(c.receive(WAIT).bytes(), UTF_8));
     }
     serving.interrupt();
     assertTrue(server.awaitTermination(WAIT), server::toString);
@@ -227,7 +249,7 @@ class UnixDatagramServerTest {
       assertTrue(timedOut.isDone());
       c.send("one".getBytes(UTF_8));
       assertTrue(server.handleRequest(WAIT));
-      assertEquals("one", new String(c.receive(WAIT), UTF_8));
+      assertEquals("one", new String(c.receive(WAIT).bytes(), UTF_8));
     }
   }
 
@@ -280,7 +302,7 @@ class UnixDatagramServerTest {
     try (Server _ = UnixDatagramServer.builder().bind(p).handler(ECHO).build().start();
         UnixDatagramClient c = UnixClient.datagram(p)) {
       c.send("new".getBytes(UTF_8));
-      assertEquals("new", new String(c.receive(WAIT), UTF_8));
+      assertEquals("new", new String(c.receive(WAIT).bytes(), UTF_8));
     }
   }
 
@@ -296,7 +318,7 @@ class UnixDatagramServerTest {
         UnixDatagramClient c = UnixClient.datagram(name, clientName)) {
       assertEquals(name, server.localAddress());
       c.send("abstract".getBytes(UTF_8));
-      assertEquals("abstract", new String(c.receive(WAIT), UTF_8));
+      assertEquals("abstract", new String(c.receive(WAIT).bytes(), UTF_8));
       assertEquals(clientName, sender.get());
       assertEquals("@" + clientName.name(), sender.get().toString());
     }
