@@ -216,9 +216,7 @@ public final class UnixDatagramServer {
       if (r == null) {
         return null;
       }
-      if (!r.tooLong(max)) {
-        counters.read(r.size());
-      }
+      counters.read(r.size()); // as UDP: every datagram received counts, an over-long one too
       return new UnixDatagram(r, this);
     }
 
@@ -226,7 +224,7 @@ public final class UnixDatagramServer {
     public void reply(UnixDatagram d, ByteBuffer data) throws IOException {
       int n = data.remaining();
       socket.send(data, d.senderBytes(), d.sender().toString(), replyTimeout);
-      counters.written(n);
+      counters.replied(n);
     }
 
     @Override
