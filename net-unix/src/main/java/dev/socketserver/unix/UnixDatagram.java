@@ -33,6 +33,7 @@ final class UnixDatagram implements Datagram {
   private final int uid;
   private final int gid;
   private final Socket socket;
+  private volatile boolean aborted;
 
   UnixDatagram(NativeDatagramSocket.Received r, Socket socket) {
     this.payload = r.payload();
@@ -58,6 +59,15 @@ final class UnixDatagram implements Datagram {
   /** The credentials the kernel attached ("unknown" when the socket did not ask for them). */
   PeerCredentials credentials() {
     return PeerCredentials.of(pid, uid, gid);
+  }
+
+  /** Makes every later {@link #reply} fail: the server stopped this request. */
+  void abort() {
+    aborted = true;
+  }
+
+  boolean isAborted() {
+    return aborted;
   }
 
   /** Describes the sender for messages: its address, or that it is unbound. */

@@ -179,7 +179,7 @@ public final class UnixDatagramServer {
       }
       Counters counters = new Counters();
       String name = "unix-dgram " + a;
-      var acceptor = new DatagramAcceptor(socket, a, file, maxDatagramSize(), replyTimeout, counters);
+      var acceptor = new DatagramAcceptor(socket, a, file, maxDatagramSize(), replyTimeout, counters, name);
       return new ServerCore<>(name, settings, acceptor, counters);
     }
   }
@@ -196,17 +196,19 @@ public final class UnixDatagramServer {
     private final int max;
     private final Duration replyTimeout;
     private final Counters counters;
+    private final String name;
     private final Arena arena = Arena.ofShared();
     private final NativeDatagramSocket.Buffers buffers;
 
     DatagramAcceptor(NativeDatagramSocket socket, SocketAddress local, @Nullable SocketFile file,
-        int max, Duration replyTimeout, Counters counters) {
+        int max, Duration replyTimeout, Counters counters, String name) {
       this.socket = socket;
       this.local = local;
       this.file = file;
       this.max = max;
       this.replyTimeout = replyTimeout;
       this.counters = counters;
+      this.name = name;
       this.buffers = socket.buffers(arena, max);
     }
 
@@ -223,6 +225,9 @@ public final class UnixDatagramServer {
     @Override
     public void reply(UnixDatagram d, ByteBuffer data) throws IOException {
       int n = data.remaining();
+      if (d.isAborted()) {
+        throw new IOException("the server " + name + " was stopped: no reply sent to " + d.describeSender());
+      }
       socket.send(data, d.senderBytes(), d.sender().toString(), replyTimeout);
       counters.replied(n);
     }
@@ -257,7 +262,7 @@ public final class UnixDatagramServer {
 
     @Override
     public void abort(Datagram request) {
-      // nothing to close: the socket is the server's
+      ((UnixDatagram) request).abort(); // the socket is the server's: only this request's replies stop
     }
 
     @Override

@@ -376,6 +376,34 @@ public abstract class DatagramServerContract extends ServerContract<Datagram> {
     }
   }
 
+  @Test
+  void aHandlerWokenByShutdownNowCannotReply() throws Exception {
+    CountDownLatch inHandler = new CountDownLatch(1);
+    CompletableFuture<String> replied = new CompletableFuture<>();
+    Server server = serve(newBuilder().handler(d -> {
+      inHandler.countDown();
+      try {
+        new CountDownLatch(1).await(); // blocks for ever unless interrupted
+      } catch (InterruptedException e) {
+        try {
+          d.reply("too late".getBytes(UTF_8)); // the server stopped this request: must fail
+          replied.complete("sent");
+        } catch (IOException refused) {
+          replied.complete(String.valueOf(refused.getMessage()));
+        }
+      }
+    }));
+    try (Client c = client(server)) {
+      c.send("stuck".getBytes(UTF_8));
+      inHandler.await();
+      server.shutdownNow();
+      assertTrue(server.awaitTermination(WAIT));
+      String outcome = replied.get(10, TimeUnit.SECONDS);
+      assertTrue(outcome.contains("stopped"), outcome);
+      assertEquals(0, server.metrics().replies());
+    }
+  }
+
   // ---- limits ----
 
   @Test
