@@ -1,6 +1,7 @@
 package dev.socketserver.unix;
 
 import dev.socketserver.api.Datagram;
+import dev.socketserver.api.internal.ReceivedDatagram;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -14,7 +15,7 @@ import java.util.Objects;
  * <p>Thread-safety as {@link Datagram} says: the payload never changes, {@link #reply} is
  * thread-safe.
  */
-final class UnixDatagram implements Datagram {
+final class UnixDatagram extends ReceivedDatagram {
 
   /** The socket a datagram came in on, which sends its replies. */
   interface Socket {
@@ -25,21 +26,17 @@ final class UnixDatagram implements Datagram {
     SocketAddress localAddress();
   }
 
-  private final byte[] payload;
   private final int size;
-  private final byte[] sender;
-  private final SocketAddress senderAddress;
+  private final byte[] senderBytes;
   private final long pid;
   private final int uid;
   private final int gid;
   private final Socket socket;
-  private volatile boolean aborted;
 
   UnixDatagram(NativeDatagramSocket.Received r, Socket socket) {
-    this.payload = r.payload();
+    super(r.payload(), NativeDatagramSocket.address(r.sender()));
     this.size = r.size();
-    this.sender = r.sender();
-    this.senderAddress = NativeDatagramSocket.address(r.sender());
+    this.senderBytes = r.sender();
     this.pid = r.pid();
     this.uid = r.uid();
     this.gid = r.gid();
@@ -53,7 +50,7 @@ final class UnixDatagram implements Datagram {
 
   /** The sender's {@code sockaddr_un} bytes, to send replies to. */
   byte[] senderBytes() {
-    return sender;
+    return senderBytes;
   }
 
   /** The credentials the kernel attached ("unknown" when the socket did not ask for them). */
@@ -61,39 +58,10 @@ final class UnixDatagram implements Datagram {
     return PeerCredentials.of(pid, uid, gid);
   }
 
-  /** Makes every later {@link #reply} fail: the server stopped this request. */
-  void abort() {
-    aborted = true;
-  }
-
-  boolean isAborted() {
-    return aborted;
-  }
-
   /** Describes the sender for messages: its address, or that it is unbound. */
   String describeSender() {
-    String s = senderAddress.toString();
+    String s = sender().toString();
     return s.isEmpty() ? "an unbound Unix socket" : s;
-  }
-
-  @Override
-  public ByteBuffer payload() {
-    return ByteBuffer.wrap(payload).asReadOnlyBuffer();
-  }
-
-  @Override
-  public byte[] bytes() {
-    return payload.clone();
-  }
-
-  @Override
-  public int length() {
-    return payload.length;
-  }
-
-  @Override
-  public SocketAddress sender() {
-    return senderAddress;
   }
 
   @Override
@@ -109,7 +77,7 @@ final class UnixDatagram implements Datagram {
   @Override
   public void reply(ByteBuffer data) throws IOException {
     Objects.requireNonNull(data, "data");
-    if (NativeDatagramSocket.isUnbound(sender)) {
+    if (NativeDatagramSocket.isUnbound(senderBytes)) {
       throw new IOException(
           "cannot reply to the datagram: its sender's socket is not bound to a path (an"
               + " anonymous Unix datagram socket has no address to send to); the sender must"
@@ -120,7 +88,7 @@ final class UnixDatagram implements Datagram {
 
   @Override
   public String toString() {
-    String what = size > payload.length ? "too long, " + size : String.valueOf(payload.length);
+    String what = size > length() ? "too long, " + size : String.valueOf(length());
     return "Datagram[" + what + " bytes from " + describeSender() + "]";
   }
 }

@@ -1,12 +1,10 @@
 package dev.socketserver.unix;
 
-import dev.socketserver.api.Datagram;
 import dev.socketserver.api.DatagramServerBuilder;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.testing.DatagramServerContract;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,21 +26,6 @@ class UnixDatagramServerContractTest extends DatagramServerContract {
   @Override
   protected Client client(Server server) throws IOException {
     UnixDatagramClient unix = UnixClient.datagram(server.localAddress());
-    return new Client() {
-      @Override
-      public void send(byte[] data) throws IOException {
-        unix.send(data);
-      }
-
-      @Override
-      public Datagram receive(Duration timeout) throws IOException {
-        return unix.receive(timeout);
-      }
-
-      @Override
-      public void close() throws IOException {
-        unix.close();
-      }
-    };
+    return Client.of(unix::send, unix::receive, unix::close);
   }
 }

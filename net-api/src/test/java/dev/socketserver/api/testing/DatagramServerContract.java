@@ -15,6 +15,7 @@ import dev.socketserver.api.FrameTooLongException;
 import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerMetrics;
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
@@ -66,6 +67,38 @@ public abstract class DatagramServerContract extends ServerContract<Datagram> {
 
     @Override
     void close() throws IOException;
+
+    /** Sends one datagram; see {@link Client#send}. */
+    @FunctionalInterface
+    interface Sender {
+      void send(byte[] data) throws IOException;
+    }
+
+    /** Receives one datagram; see {@link Client#receive}. */
+    @FunctionalInterface
+    interface Receiver {
+      Datagram receive(Duration timeout) throws IOException;
+    }
+
+    /** A client made of a transport client's methods, for example {@code udp::receive}. */
+    static Client of(Sender send, Receiver receive, Closeable close) {
+      return new Client() {
+        @Override
+        public void send(byte[] data) throws IOException {
+          send.send(data);
+        }
+
+        @Override
+        public Datagram receive(Duration timeout) throws IOException {
+          return receive.receive(timeout);
+        }
+
+        @Override
+        public void close() throws IOException {
+          close.close();
+        }
+      };
+    }
   }
 
   @Override
