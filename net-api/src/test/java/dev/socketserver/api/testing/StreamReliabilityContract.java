@@ -64,6 +64,14 @@ public abstract class StreamReliabilityContract extends StreamServerContract {
   /** Whether {@code e}, thrown by {@link #connect}, is the server refusing the connection. */
   protected abstract boolean isRefusal(IOException e);
 
+  /**
+   * How many connections the flood opens: {@code -Dflood.connections}, 20 000 by default. A
+   * transport whose connections cost much more (a TLS handshake each) may open fewer.
+   */
+  protected int floodConnections() {
+    return Integer.getInteger("flood.connections", 20_000);
+  }
+
   /** Whether {@link #reset} makes the server see a reset; Unix-domain sockets have none. */
   protected boolean canReset() {
     return true;
@@ -223,18 +231,7 @@ public abstract class StreamReliabilityContract extends StreamServerContract {
       // The slow client's behaviour: one byte of a line that never ends, every second.
       trickle.scheduleAtFixedRate(() -> sendOneByte(slow), 0, 1, TimeUnit.SECONDS);
       // A client that keeps talking is never idle for a read timeout: it is served throughout.
-      CompletableFuture<Integer> exchanges = CompletableFuture.supplyAsync(() -> {
-        int n = 0;
-        try {
-          while (!slowClosed.get()) {
-            assertEquals("fine " + n, exchange(good, "fine " + n));
-            n++;
-          }
-        } catch (IOException e) {
-          throw new AssertionError("a well-behaved client was cut", e);
-        }
-        return n;
-      });
+      CompletableFuture<Integer> exchanges = talkUntil(slowClosed, good);
       awaitClosedByServer(slow);
       slowClosed.set(true);
       assertTrue(exchanges.get(20, TimeUnit.SECONDS) > 0);
@@ -275,6 +272,74 @@ public abstract class StreamReliabilityContract extends StreamServerContract {
       failures.forEach(e -> assertInstanceOf(SocketTimeoutException.class, e));
     }
     before.awaitRestored(WAIT);
+  }
+
+  @Test
+  void aSilentClientIsClosedByTheIdleTimeoutWhileOthersAreServed() throws Exception {
+    Leaks.Snapshot before = baseline();
+    Map<SocketAddress, Throwable> failures = new ConcurrentHashMap<>();
+    AtomicBoolean silentClosed = new AtomicBoolean();
+    try (Server server = serve(newBuilder()
+        .idleTimeout(Duration.ofMillis(300))
+        .errorHandler((c, e) -> failures.put(c.remoteAddress(), e))
+        .handler(LINE_ECHO));
+        Connection silent = connect(server);
+        Connection good = connect(server)) {
+      CompletableFuture<Integer> exchanges = talkUntil(silentClosed, good);
+      awaitClosedByServer(silent); // it never sent a byte, and no read timeout is set
+      silentClosed.set(true);
+      assertTrue(exchanges.get(20, TimeUnit.SECONDS) > 0);
+      assertEquals(Set.of(silent.localAddress()), failures.keySet());
+      assertInstanceOf(IOException.class, failures.get(silent.localAddress()));
+      assertEquals(1, server.metrics().idleTimeouts());
+    }
+    before.awaitRestored(WAIT);
+  }
+
+  /**
+   * A trickle just faster than the read timeout and the idle timeout defeats both: each read
+   * gets its byte in time, and bytes do move. The maximum connection lifetime ends it.
+   */
+  @Test
+  void aTrickleFasterThanEveryTimeoutIsClosedByTheMaximumLifetime() throws Exception {
+    Leaks.Snapshot before = baseline();
+    CompletableFuture<Throwable> failure = new CompletableFuture<>();
+    try (Server server = serve(newBuilder()
+        .readTimeout(Duration.ofSeconds(2))
+        .idleTimeout(Duration.ofSeconds(2))
+        .maxConnectionLifetime(Duration.ofMillis(800))
+        .errorHandler((c, e) -> failure.complete(e))
+        .handler(LINE_ECHO));
+        ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
+        Connection slow = connect(server)) {
+      trickle.scheduleAtFixedRate(() -> sendOneByte(slow), 0, 100, TimeUnit.MILLISECONDS);
+      awaitClosedByServer(slow);
+      trickle.shutdownNow();
+      assertInstanceOf(IOException.class, failure.get(20, TimeUnit.SECONDS));
+      assertEquals(1, server.metrics().lifetimeExpirations());
+      assertEquals(0, server.metrics().readTimeouts());
+      assertEquals(0, server.metrics().idleTimeouts());
+      try (Connection c = connect(server)) {
+        assertEquals("served", exchange(c, "served"));
+      }
+    }
+    before.awaitRestored(WAIT);
+  }
+
+  /** Exchanges lines on {@code c} until {@code stop} is set; returns how many. */
+  private static CompletableFuture<Integer> talkUntil(AtomicBoolean stop, Connection c) {
+    return CompletableFuture.supplyAsync(() -> {
+      int n = 0;
+      try {
+        while (!stop.get()) {
+          assertEquals("fine " + n, exchange(c, "fine " + n));
+          n++;
+        }
+      } catch (IOException e) {
+        throw new AssertionError("a well-behaved client was cut", e);
+      }
+      return n;
+    });
   }
 
   private static void sendOneByte(Connection c) {
@@ -547,7 +612,7 @@ public abstract class StreamReliabilityContract extends StreamServerContract {
 
   @Test
   void twentyThousandConnectionsOpenedAndClosedLeakNothing() throws Exception {
-    int connections = Integer.getInteger("flood.connections", 20_000);
+    int connections = floodConnections() / 4 * 4;
     int clientThreads = 4;
     Leaks.Snapshot before = baseline();
     Queue<WeakReference<Object>> sampled = new ConcurrentLinkedQueue<>();
