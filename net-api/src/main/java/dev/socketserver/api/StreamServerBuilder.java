@@ -108,6 +108,12 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
    * before the filter and the handler (so with {@link Concurrency#sequential()} it runs on the
    * serving thread, bounded by the handshake timeout); a connection whose handshake fails or
    * times out is closed and counted as rejected. Handlers see {@link Connection#tls()}.
+   *
+   * <p>A connection is handshaken once the concurrency limit admits it: under {@code limit(n)}
+   * clients queued in the backlog wait for their handshake too, so their handshake deadline must
+   * cover the wait. A peer that closes the socket without TLS close_notify ends the stream
+   * normally (as most HTTP servers allow); a protocol that must detect truncation frames its
+   * messages with lengths.
    */
   public final B tls(TlsOptions options) {
     this.tls = Objects.requireNonNull(options, "tls");
