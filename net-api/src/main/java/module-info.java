@@ -30,6 +30,8 @@
 module dev.socketserver.api {
   requires transitive org.slf4j;
   requires static org.jspecify;
+  // Flight Recorder events (the JDK's own module, not a third-party dependency).
+  requires jdk.jfr;
 
   exports dev.socketserver.api;
   // The server core is shared by the transports only; users never see it.

@@ -7,6 +7,7 @@ import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -114,6 +115,23 @@ public interface Connection extends AutoCloseable {
 
   /** Returns the address of the peer: the client for a server's connection. */
   SocketAddress remoteAddress();
+
+  /**
+   * Returns the PROXY protocol header the server's trusted proxy sent, or empty if the server
+   * does not speak the protocol (see {@code StreamServerBuilder.proxyProtocol}). With a header,
+   * {@link #remoteAddress()} is the original client and {@link ProxyHeader#proxy()} the proxy.
+   */
+  default Optional<ProxyHeader> proxy() {
+    return Optional.empty();
+  }
+
+  /**
+   * Returns what the TLS handshake settled (protocol, cipher suite, peer certificates, SNI,
+   * ALPN), or empty if this connection does not use TLS.
+   */
+  default Optional<TlsInfo> tls() {
+    return Optional.empty();
+  }
 
   /** Returns this side's address. */
   SocketAddress localAddress();

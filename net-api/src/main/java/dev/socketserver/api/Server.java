@@ -119,6 +119,38 @@ public interface Server extends AutoCloseable {
   boolean awaitTermination(Duration timeout) throws InterruptedException;
 
   /**
+   * Shuts down, lets requests in flight finish for at most {@code timeout}, then stops what is
+   * left with {@link #shutdownNow()} and waits up to 5 more seconds for it; returns whether the
+   * drain was graceful and how many requests were cut. {@link #close()} is
+   * {@code drain(drainTimeout)} without the report; {@link ServerMetrics#cut()} counts cut
+   * requests however they were stopped.
+   *
+   * {@snippet :
+   * DrainReport report = server.drain(Duration.ofSeconds(30));
+   * if (!report.graceful()) {
+   *     log.warn("{} request(s) cut at shutdown", report.cut());
+   * }
+   * }
+   *
+   * @throws IllegalStateException if called from one of this server's handlers, which cannot
+   *     wait for itself (call {@link #shutdown()} there)
+   * @throws InterruptedException if the calling thread is interrupted while waiting; the server
+   *     goes on draining
+   */
+  default DrainReport drain(Duration timeout) throws InterruptedException {
+    long start = System.nanoTime();
+    shutdown();
+    if (awaitTermination(timeout)) {
+      return new DrainReport(true, 0, true, Duration.ofNanos(System.nanoTime() - start));
+    }
+    long before = metrics().cut();
+    shutdownNow();
+    boolean terminated = awaitTermination(Duration.ofSeconds(5));
+    return new DrainReport(
+        false, metrics().cut() - before, terminated, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  /**
    * Shuts down and releases everything: stops accepting, lets requests in flight finish until
    * the drain deadline, then force-closes what is left.
    *

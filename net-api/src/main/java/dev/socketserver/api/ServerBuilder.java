@@ -51,9 +51,11 @@ public abstract class ServerBuilder<R, B extends ServerBuilder<R, B>> {
   }
 
   /**
-   * Sets the request filter (Python's {@code verify_request}). It runs on the serving thread
-   * before the request is dispatched, so it must be quick; a request it refuses (or that makes it
-   * throw) is closed once, counted as rejected, and never reaches the handler.
+   * Sets the request filter (Python's {@code verify_request}). It runs on the request's own
+   * thread, after the transport prepared the request (TLS handshake, PROXY protocol header) and
+   * before the handler, so it sees the real client address and TLS identity; while it runs the
+   * request counts toward the concurrency limit. A request it refuses (or that makes it throw)
+   * is closed once, counted as rejected, and never reaches the handler.
    */
   public final B filter(Predicate<? super R> accept) {
     this.filter = Objects.requireNonNull(accept, "filter");

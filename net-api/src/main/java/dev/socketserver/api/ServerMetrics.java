@@ -13,11 +13,20 @@ package dev.socketserver.api;
  * @param completed requests whose handler returned normally
  * @param failed requests whose handler threw, or that were invalid and never reached it (a
  *     datagram over the server's maximum size)
- * @param rejected requests the connection filter refused; their handler never ran
- * @param bytesRead bytes received from clients
- * @param bytesWritten bytes sent to clients, replies included
+ * @param rejected requests refused before their handler ran: by the connection filter, for a
+ *     missing, malformed or untrusted PROXY protocol header, or a failed TLS handshake
+ * @param bytesRead bytes received from clients (on the wire: TLS records, PROXY headers)
+ * @param bytesWritten bytes sent to clients, replies included (on the wire)
  * @param replies datagrams a datagram server sent with {@link Datagram#reply}; always 0 for a
  *     stream server, whose replies are bytes on the connection ({@code bytesWritten})
+ * @param readTimeouts reads that gave up after the connection's read timeout
+ * @param writeTimeouts writes that gave up after the connection's write timeout
+ * @param idleTimeouts connections closed for moving no byte during the idle timeout
+ * @param lifetimeExpirations connections closed for outliving the maximum connection lifetime
+ * @param limitWaits times the serving thread waited for a free slot under the concurrency limit
+ *     before accepting (the limit is the maximum of connections of a stream server)
+ * @param cut requests stopped by {@link Server#shutdownNow()}, directly or when a drain deadline
+ *     passed
  */
 public record ServerMetrics(
     long accepted,
@@ -27,4 +36,10 @@ public record ServerMetrics(
     long rejected,
     long bytesRead,
     long bytesWritten,
-    long replies) {}
+    long replies,
+    long readTimeouts,
+    long writeTimeouts,
+    long idleTimeouts,
+    long lifetimeExpirations,
+    long limitWaits,
+    long cut) {}

@@ -1,10 +1,19 @@
 package dev.socketserver.api;
 
 import java.time.Duration;
+import java.util.Objects;
+import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The options of every stream server builder (TCP, Unix stream): {@link ServerBuilder}'s plus
- * the per-connection timeouts and buffer sizes of {@link ConnectionOptions}.
+ * the per-connection timeouts and buffer sizes of {@link ConnectionOptions}, and the limits of
+ * a connection's life: idle timeout and maximum lifetime.
+ *
+ * <p>The maximum number of connections is the concurrency limit,
+ * {@code concurrency(Concurrency.virtualThreads().limit(n))}: a stream server serves one request
+ * per connection, so at {@code n} open connections it stops accepting and further clients wait
+ * in the kernel's backlog (each wait is counted in {@link ServerMetrics#limitWaits()}).
  *
  * <p>Not thread-safe: configure a builder on one thread.
  *
@@ -13,6 +22,10 @@ import java.time.Duration;
 public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
     extends ServerBuilder<Connection, B> {
   private ConnectionOptions options = ConnectionOptions.defaults();
+  private Duration idleTimeout = Duration.ZERO;
+  private Duration maxLifetime = Duration.ZERO;
+  private @Nullable TlsOptions tls;
+  private @Nullable ProxyProtocol proxyProtocol;
 
   /** For transports: creates a builder with the defaults. */
   protected StreamServerBuilder() {}
@@ -58,6 +71,71 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
   public final B writeBufferSize(int size) {
     options = options.withWriteBufferSize(size);
     return me();
+  }
+
+  /**
+   * Closes a connection that moves no byte either way for {@code timeout} ({@link Duration#ZERO},
+   * the default: never), whatever its handler is doing; the handler's next read or write fails.
+   * Unlike the read timeout it needs no thread: the server's poller sweeps its connections, so a
+   * connection is closed between {@code timeout} and an eighth of it (at most 1 s) later.
+   *
+   * @throws IllegalArgumentException if {@code timeout} is negative
+   */
+  public final B idleTimeout(Duration timeout) {
+    this.idleTimeout = ConnectionOptions.requireTimeout("idleTimeout", timeout);
+    return me();
+  }
+
+  /**
+   * Closes a connection once it has been open for {@code lifetime} ({@link Duration#ZERO}, the
+   * default: never), busy or not; for example so that long-lived clients re-balance across a
+   * fleet. Checked like {@link #idleTimeout(Duration)}.
+   *
+   * @throws IllegalArgumentException if {@code lifetime} is negative
+   */
+  public final B maxConnectionLifetime(Duration lifetime) {
+    this.maxLifetime = ConnectionOptions.requireTimeout("maxConnectionLifetime", lifetime);
+    return me();
+  }
+
+  /** Serves TLS with {@code context}'s keys and the defaults of {@link TlsOptions#of}. */
+  public final B tls(SSLContext context) {
+    return tls(TlsOptions.of(context));
+  }
+
+  /**
+   * Serves TLS as {@code options} say. The handshake runs on each connection's own thread
+   * before the filter and the handler (so with {@link Concurrency#sequential()} it runs on the
+   * serving thread, bounded by the handshake timeout); a connection whose handshake fails or
+   * times out is closed and counted as rejected. Handlers see {@link Connection#tls()}.
+   *
+   * <p>A connection is handshaken once the concurrency limit admits it: under {@code limit(n)}
+   * clients queued in the backlog wait for their handshake too, so their handshake deadline must
+   * cover the wait. A peer that closes the socket without TLS close_notify ends the stream
+   * normally (as most HTTP servers allow); a protocol that must detect truncation frames its
+   * messages with lengths.
+   */
+  public final B tls(TlsOptions options) {
+    this.tls = Objects.requireNonNull(options, "tls");
+    return me();
+  }
+
+  /**
+   * Expects every connection to start with a PROXY protocol header (HAProxy's v1 or v2) from a
+   * source {@code protocol} trusts, and serves it as the original client:
+   * {@link Connection#remoteAddress()} is the client, {@link Connection#proxy()} holds the header
+   * and the proxy's address. A connection from an untrusted source, or without a valid header,
+   * is closed with a WARN log line and counted as rejected. The header is read on the
+   * connection's own thread, before TLS and before the filter, which thus sees the client.
+   */
+  public final B proxyProtocol(ProxyProtocol protocol) {
+    this.proxyProtocol = Objects.requireNonNull(protocol, "proxyProtocol");
+    return me();
+  }
+
+  /** For transports: returns everything this builder collected for the stream core. */
+  protected final StreamSettings streamSettings() {
+    return new StreamSettings(options, idleTimeout, maxLifetime, tls, proxyProtocol);
   }
 
   /** For transports: returns the connection options collected so far. */

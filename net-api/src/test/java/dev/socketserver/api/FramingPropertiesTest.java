@@ -182,4 +182,51 @@ class FramingPropertiesTest {
     assertEquals(Integer.MAX_VALUE, e.size());
     assertEquals(4, huge.position(), "failed right after the header");
   }
+
+  /**
+   * Random bytes in random chunks never make one decode call allocate more than the frame it may
+   * return (the limit) plus a small constant: no decoder sizes anything by what a header claims
+   * beyond its limit, whatever the input. Measured with the JVM's per-thread allocation counter,
+   * on a second pass over the same input: the first one pays for code run for the first time
+   * (class loading, string concatenation bootstraps), which is no decoder's doing.
+   */
+  @Test
+  void garbageNeverMakesADecodeCallAllocateMoreThanTheLimit() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    org.junit.jupiter.api.Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported());
+    threads.setThreadAllocatedMemoryEnabled(true);
+    qt().withExamples(EXAMPLES)
+        .forAll(SPECS, Generate.byteArrays(integers().between(0, 400), BYTES), CHUNKS)
+        .checkAssert((spec, garbage, sizes) -> {
+          maxAllocatedByOneDecodeCall(threads, spec.framing(), garbage, sizes); // warm-up
+          long allocated = maxAllocatedByOneDecodeCall(threads, spec.framing(), garbage, sizes);
+          long slack = 16 * 1024; // the call's own small objects, an exception and its stack trace
+          assertTrue(allocated <= spec.max() + spec.framing().maxBuffered() + slack,
+              () -> spec + " allocated " + allocated + " bytes in one decode call");
+        });
+  }
+
+  /** Feeds {@code stream} in chunks of {@code sizes} until it ends or fails; returns the most one call allocated. */
+  private static long maxAllocatedByOneDecodeCall(
+      com.sun.management.ThreadMXBean threads, Framing framing, byte[] stream, List<Integer> sizes) {
+    FrameDecoder decoder = framing.newDecoder();
+    long max = 0;
+    int at = 0;
+    for (int turn = 0; at < stream.length; turn++) {
+      int size = Math.min(Math.max(1, sizes.get(turn % sizes.size())), stream.length - at);
+      ByteBuffer chunk = ByteBuffer.wrap(stream, at, size).slice();
+      at += size;
+      while (chunk.hasRemaining()) {
+        long before = threads.getCurrentThreadAllocatedBytes();
+        try {
+          decoder.decode(chunk);
+        } catch (FrameException expected) {
+          return Math.max(max, threads.getCurrentThreadAllocatedBytes() - before); // spent
+        }
+        max = Math.max(max, threads.getCurrentThreadAllocatedBytes() - before);
+      }
+    }
+    return max;
+  }
 }

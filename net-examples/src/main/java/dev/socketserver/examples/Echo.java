@@ -2,6 +2,7 @@ package dev.socketserver.examples;
 
 import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Connection;
+import dev.socketserver.api.ProxyProtocol;
 import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
 import java.io.IOException;
@@ -48,12 +49,14 @@ final class Echo {
   static final Options.Spec OPTIONS =
       Options.usage(
               "echo [--host H] [--port N] [--concurrency sequential|platform|virtual|pool:N|processes:N]"
-                  + " [--limit N] [--no-greeting]")
+                  + " [--limit N] [--no-greeting] [--proxy-protocol --trusted CIDR[,CIDR...]]")
           .host("")
           .port(3130)
           .option("concurrency", "virtual", Echo::concurrency)
           .count("limit")
-          .flag("no-greeting");
+          .flag("no-greeting")
+          .flag("proxy-protocol")
+          .text("trusted", "127.0.0.1/32,::1/128");
 
   /** Python's {@code time.ctime()}, in local time: {@code Mon Apr  2 02:44:17 2012}. */
   private static final DateTimeFormatter CTIME =
@@ -84,7 +87,13 @@ final class Echo {
               greet(connection, out);
               echo(connection);
             };
-    Server server = Serving.tcp(options).concurrency(policy).handler(handler).build();
+    var builder = Serving.tcp(options).concurrency(policy).handler(handler);
+    if (options.flag("proxy-protocol")) {
+      // Behind HAProxy (send-proxy or send-proxy-v2): remoteAddress() is then the real client.
+      // Only the trusted proxies may connect; anyone else could forge the header.
+      builder.proxyProtocol(ProxyProtocol.trusting(options.string("trusted").split(",")));
+    }
+    Server server = builder.build();
     if (Concurrency.worker().isEmpty()) { // with processes:N, only the supervisor announces it
       out.println("server is running ....");
     }

@@ -29,6 +29,7 @@ public final class Main {
           new Example("line-echo", "TCP 3131: echoes each line; a line over --max bytes gets an error and is cut off", LineEcho::main),
           new Example("length-echo", "TCP 3132: echoes 4-byte big-endian length-prefixed messages", LengthEcho::main),
           new Example("http-hello", "TCP 8080: HTTP/1.1 keep-alive server answering \"Hello, World!\" (the benchmark peer of http.server)", HttpHello::main),
+          new Example("tls-echo", "TCP 3443: the echo server over TLS, self-signed certificate made on first start", TlsEcho::main),
           new Example("udp-echo", "UDP 3130: echoes each datagram to its sender", UdpEcho::main),
           new Example("udp-client", "sends each stdin line as a datagram, prints the reply or a timeout message", UdpClientExample::main),
           new Example("unix-echo", "Unix stream echo on --path (default: socketserver-echo.sock in the temp dir)", UnixEcho::main),

@@ -2,10 +2,12 @@ package dev.socketserver.tcp;
 
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.ConnectionOptions;
+import dev.socketserver.api.TlsOptions;
 import dev.socketserver.api.internal.BufferPools;
 import dev.socketserver.api.internal.ChannelConnection;
 import dev.socketserver.api.internal.Counters;
 import dev.socketserver.api.internal.Poller;
+import dev.socketserver.api.internal.TlsConnection;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -55,6 +57,37 @@ public final class TcpClient {
    * and buffer sizes; as {@link #connect(String, int, Duration)}.
    */
   public static Connection connect(
+      InetSocketAddress address, Duration timeout, ConnectionOptions options) throws IOException {
+    return open(address, timeout, options);
+  }
+
+  /**
+   * Connects to {@code address} and completes a TLS handshake within {@code tls}' handshake
+   * timeout, checking the server's certificate against {@code address}' host name (which is also
+   * sent as SNI unless it is an IP address); otherwise as
+   * {@link #connect(InetSocketAddress, Duration, ConnectionOptions)}. The connection's
+   * {@link Connection#tls()} tells what was negotiated.
+   *
+   * @throws javax.net.ssl.SSLException if the handshake fails, for example an untrusted or
+   *     mismatched certificate; nothing is left open
+   */
+  public static Connection connect(
+      InetSocketAddress address, Duration timeout, ConnectionOptions options, TlsOptions tls)
+      throws IOException {
+    Objects.requireNonNull(tls, "tls");
+    ChannelConnection raw = open(address, timeout, options);
+    try {
+      TlsConnection secure =
+          TlsConnection.client(raw, tls, address.getHostString(), options.writeBufferSize());
+      secure.handshake();
+      return secure;
+    } catch (IOException | RuntimeException e) {
+      raw.abort();
+      throw e;
+    }
+  }
+
+  private static ChannelConnection open(
       InetSocketAddress address, Duration timeout, ConnectionOptions options) throws IOException {
     Objects.requireNonNull(options, "options");
     if (timeout.isNegative()) {

@@ -94,8 +94,16 @@ public final class TcpServer {
     }
 
     /**
-     * Serves on the listening socket this process inherited, instead of binding one: Python's
-     * {@code socket.fromfd} for inetd-style launchers ({@link System#inheritedChannel()}).
+     * Serves on the listening socket this process inherited as its standard input, instead of
+     * binding one: Python's {@code socket.fromfd} for inetd-style launchers
+     * ({@link System#inheritedChannel()}).
+     *
+     * <p>systemd socket activation: systemd passes listening sockets as descriptors 3 onward
+     * ({@code LISTEN_FDS}, {@code LISTEN_PID}), and the JDK can adopt only descriptor 0 without
+     * native code. So give the service {@code StandardInput=socket} (one socket,
+     * {@code Accept=no}), or start the JVM through a shell that moves it:
+     * {@code ExecStart=/bin/sh -c 'exec java -m app <&3'}. If {@code LISTEN_FDS} names this process
+     * but descriptor 0 is not a listening socket, {@link #build()} fails saying so.
      */
     public Builder inheritedChannel() {
       this.inherited = true;
@@ -200,7 +208,7 @@ public final class TcpServer {
           StreamAcceptor.open(
               listener,
               name,
-              connectionOptions(),
+              streamSettings(),
               channel -> configure(channel, options),
               counters,
               () -> {});
@@ -261,6 +269,15 @@ public final class TcpServer {
       Channel channel = System.inheritedChannel();
       if (channel instanceof ServerSocketChannel listener) {
         return listener;
+      }
+      String fds = System.getenv("LISTEN_FDS");
+      String pid = System.getenv("LISTEN_PID");
+      if (fds != null && String.valueOf(ProcessHandle.current().pid()).equals(pid)) {
+        throw new IOException(
+            "systemd passed " + fds + " listening socket(s) from descriptor 3 (LISTEN_FDS=" + fds
+                + "), but the JDK can only adopt descriptor 0 (System.inheritedChannel() is "
+                + channel + "): set StandardInput=socket in the service unit, or start the JVM with"
+                + " `exec java ... <&3`");
       }
       throw new IOException(
           "no inherited listening socket (System.inheritedChannel() is " + channel

@@ -3,13 +3,14 @@ package dev.socketserver.tcp;
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.StreamServerBuilder;
-import dev.socketserver.api.testing.StreamServerContract;
+import dev.socketserver.api.testing.StreamReliabilityContract;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 
-/** The stream-server contract over TCP on IPv4 loopback. */
-class TcpServerContractTest extends StreamServerContract {
+/** The stream-server contract and its reliability part over TCP on IPv4 loopback. */
+class TcpServerContractTest extends StreamReliabilityContract {
 
   @Override
   protected StreamServerBuilder<?> newBuilder() {
@@ -19,5 +20,10 @@ class TcpServerContractTest extends StreamServerContract {
   @Override
   protected Connection connect(Server server) throws IOException {
     return TcpClient.connect((InetSocketAddress) server.localAddress(), Duration.ofSeconds(10));
+  }
+
+  @Override
+  protected boolean isRefusal(IOException e) {
+    return e instanceof ConnectException;
   }
 }

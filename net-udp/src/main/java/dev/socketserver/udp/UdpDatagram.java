@@ -1,6 +1,7 @@
 package dev.socketserver.udp;
 
 import dev.socketserver.api.Datagram;
+import dev.socketserver.api.internal.ReceivedDatagram;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -13,7 +14,7 @@ import java.util.Objects;
  * <p>Thread-safety as {@link Datagram} says: the payload never changes, {@link #reply} is
  * thread-safe.
  */
-final class UdpDatagram implements Datagram {
+final class UdpDatagram extends ReceivedDatagram {
 
   /** The socket a datagram came in on, which sends its replies. */
   interface Socket {
@@ -26,15 +27,11 @@ final class UdpDatagram implements Datagram {
 
   private static final byte[] NONE = new byte[0];
 
-  private final byte[] payload;
-  private final SocketAddress sender;
   private final Socket socket;
   private final boolean tooLong;
-  private volatile boolean aborted;
 
   private UdpDatagram(byte[] payload, SocketAddress sender, Socket socket, boolean tooLong) {
-    this.payload = payload;
-    this.sender = sender;
+    super(payload, sender);
     this.socket = socket;
     this.tooLong = tooLong;
   }
@@ -54,35 +51,6 @@ final class UdpDatagram implements Datagram {
     return tooLong;
   }
 
-  /** Makes every later {@link #reply} fail: the server stopped this request. */
-  void abort() {
-    aborted = true;
-  }
-
-  boolean isAborted() {
-    return aborted;
-  }
-
-  @Override
-  public ByteBuffer payload() {
-    return ByteBuffer.wrap(payload).asReadOnlyBuffer();
-  }
-
-  @Override
-  public byte[] bytes() {
-    return payload.clone();
-  }
-
-  @Override
-  public int length() {
-    return payload.length;
-  }
-
-  @Override
-  public SocketAddress sender() {
-    return sender;
-  }
-
   @Override
   public SocketAddress localAddress() {
     return socket.localAddress();
@@ -95,6 +63,6 @@ final class UdpDatagram implements Datagram {
 
   @Override
   public String toString() {
-    return "Datagram[" + (tooLong ? "too long" : payload.length + " bytes") + " from " + sender + "]";
+    return "Datagram[" + (tooLong ? "too long" : length() + " bytes") + " from " + sender() + "]";
   }
 }

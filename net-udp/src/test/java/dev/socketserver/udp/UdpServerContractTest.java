@@ -1,13 +1,11 @@
 package dev.socketserver.udp;
 
-import dev.socketserver.api.Datagram;
 import dev.socketserver.api.DatagramServerBuilder;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.testing.DatagramServerContract;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 
 /** The datagram-server contract over UDP on IPv4 loopback. */
 class UdpServerContractTest extends DatagramServerContract {
@@ -26,21 +24,6 @@ class UdpServerContractTest extends DatagramServerContract {
   protected Client client(Server server) throws IOException {
     InetSocketAddress to = (InetSocketAddress) server.localAddress();
     UdpClient udp = UdpClient.open(new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 0));
-    return new Client() {
-      @Override
-      public void send(byte[] data) throws IOException {
-        udp.send(to, data);
-      }
-
-      @Override
-      public Datagram receive(Duration timeout) throws IOException {
-        return udp.receive(timeout);
-      }
-
-      @Override
-      public void close() throws IOException {
-        udp.close();
-      }
-    };
+    return Client.of(data -> udp.send(to, data), udp::receive, udp::close);
   }
 }

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *       are the numbers those names resolve to ({@code getpwnam_r}/{@code getgrnam_r}, so with
  *       native access only; a numeric name is taken as is); empty when they cannot be resolved.
  *       {@link #pid()} is always empty: only the descriptor would give it.</li>
- *   <li>Datagrams ({@link UnixDatagramServer#peerCredentials}): the kernel attaches the
+ *   <li>Datagrams ({@link UnixDatagramServer#peerCredentials}, for those a server or a
+ *       {@link UnixDatagramClient} received): the kernel attaches the
  *       sender's pid, uid and gid to each datagram (SO_PASSCRED / SCM_CREDENTIALS), so all three
  *       numbers are there, and the names are looked up from them.</li>
  * </ul>

@@ -1,5 +1,6 @@
 package dev.socketserver.unix;
 
+import dev.socketserver.api.Datagram;
 import dev.socketserver.api.FrameTooLongException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -20,11 +21,16 @@ import org.jspecify.annotations.Nullable;
 /**
  * A Unix-domain datagram client: sends datagrams to one server and receives its replies, on a
  * socket bound to its own address so the server can reply. Made by {@link UnixClient#datagram}.
+ * Received datagrams are the same {@link Datagram}s a server's handler gets (as
+ * {@code UdpClient}'s are): their sender is the address they came from, their {@code reply}
+ * answers from this client's socket, and {@link UnixDatagramServer#peerCredentials} gives who
+ * sent them.
  *
  * {@snippet :
  * try (UnixDatagramClient client = UnixClient.datagram(Path.of("/run/app/app.dgram"))) {
  *     client.send("ping".getBytes(StandardCharsets.UTF_8));
- *     byte[] reply = client.receive(Duration.ofSeconds(5));
+ *     Datagram reply = client.receive(Duration.ofSeconds(5));
+ *     System.out.println(new String(reply.bytes(), StandardCharsets.UTF_8));
  * }
  * }
  *
@@ -43,6 +49,7 @@ public final class UnixDatagramClient implements AutoCloseable {
   private final SocketAddress local;
   private final @Nullable SocketFile file;
   private final @Nullable Path tempDir;
+  private final UnixDatagram.Socket replies;
 
   private UnixDatagramClient(NativeDatagramSocket socket, SocketAddress server, byte[] serverBytes,
       SocketAddress local, @Nullable SocketFile file, @Nullable Path tempDir) {
@@ -52,6 +59,18 @@ public final class UnixDatagramClient implements AutoCloseable {
     this.local = local;
     this.file = file;
     this.tempDir = tempDir;
+    this.replies =
+        new UnixDatagram.Socket() {
+          @Override
+          public void reply(UnixDatagram to, ByteBuffer data) throws IOException {
+            socket.send(data, to.senderBytes(), to.sender().toString(), SEND_TIMEOUT);
+          }
+
+          @Override
+          public SocketAddress localAddress() {
+            return local;
+          }
+        };
   }
 
   static UnixDatagramClient open(SocketAddress server, @Nullable SocketAddress bindTo) throws IOException {
@@ -71,6 +90,7 @@ public final class UnixDatagramClient implements AutoCloseable {
         SocketFile.makeWay(path, "Unix datagram client");
       }
       socket = NativeDatagramSocket.open();
+      socket.option("SO_PASSCRED", Libc.SO_PASSCRED, 1); // so received datagrams say who sent them
       socket.bind(local, SocketFile.mode(OWNER_ONLY));
       SocketFile file = path == null ? null : SocketFile.bound(path, OWNER_ONLY);
       return new UnixDatagramClient(socket, server, serverBytes, local, file, tempDir);
@@ -115,13 +135,13 @@ public final class UnixDatagramClient implements AutoCloseable {
   }
 
   /**
-   * Receives the next datagram of at most 65 507 bytes, waiting at most {@code timeout}
-   * ({@link Duration#ZERO}: for ever).
+   * Receives the next datagram of at most 65 507 bytes, from anyone, waiting at most
+   * {@code timeout} ({@link Duration#ZERO}: for ever).
    *
    * @throws SocketTimeoutException if none arrives in time
    * @throws FrameTooLongException if it is larger (it is dropped)
    */
-  public byte[] receive(Duration timeout) throws IOException {
+  public Datagram receive(Duration timeout) throws IOException {
     return receive(timeout, NativeDatagramSocket.DEFAULT_MAX_RECEIVE);
   }
 
@@ -130,7 +150,7 @@ public final class UnixDatagramClient implements AutoCloseable {
    *
    * @throws IllegalArgumentException if {@code maxBytes < 1}
    */
-  public byte[] receive(Duration timeout, int maxBytes) throws IOException {
+  public Datagram receive(Duration timeout, int maxBytes) throws IOException {
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("timeout < 0: " + timeout);
     }
@@ -146,7 +166,7 @@ public final class UnixDatagramClient implements AutoCloseable {
       if (r.tooLong(maxBytes)) {
         throw new FrameTooLongException("datagram", r.size(), true, maxBytes);
       }
-      return r.payload();
+      return new UnixDatagram(r, replies);
     }
   }
 

@@ -63,7 +63,8 @@ public final class UnixDatagramServer {
    * Returns the credentials the kernel attached to {@code datagram} when it was sent: the
    * sender's pid, uid and gid, and their names.
    *
-   * @throws IllegalArgumentException if {@code datagram} was not received by a Unix datagram server
+   * @throws IllegalArgumentException if {@code datagram} was not received by a Unix datagram
+   *     server or {@link UnixDatagramClient}
    */
   public static PeerCredentials peerCredentials(Datagram datagram) {
     if (datagram instanceof UnixDatagram d) {
@@ -178,7 +179,7 @@ public final class UnixDatagramServer {
       }
       Counters counters = new Counters();
       String name = "unix-dgram " + a;
-      var acceptor = new DatagramAcceptor(socket, a, file, maxDatagramSize(), replyTimeout, counters);
+      var acceptor = new DatagramAcceptor(socket, a, file, maxDatagramSize(), replyTimeout, counters, name);
       return new ServerCore<>(name, settings, acceptor, counters);
     }
   }
@@ -188,24 +189,26 @@ public final class UnixDatagramServer {
    * {@link #closeListener()} (which removes the socket file, so new senders are refused) until
    * {@link #terminated()}, so requests in flight can still reply.
    */
-  private static final class DatagramAcceptor implements Acceptor<Datagram> {
+  private static final class DatagramAcceptor implements Acceptor<Datagram>, UnixDatagram.Socket {
     private final NativeDatagramSocket socket;
     private final SocketAddress local;
     private final @Nullable SocketFile file;
     private final int max;
     private final Duration replyTimeout;
     private final Counters counters;
+    private final String name;
     private final Arena arena = Arena.ofShared();
     private final NativeDatagramSocket.Buffers buffers;
 
     DatagramAcceptor(NativeDatagramSocket socket, SocketAddress local, @Nullable SocketFile file,
-        int max, Duration replyTimeout, Counters counters) {
+        int max, Duration replyTimeout, Counters counters, String name) {
       this.socket = socket;
       this.local = local;
       this.file = file;
       this.max = max;
       this.replyTimeout = replyTimeout;
       this.counters = counters;
+      this.name = name;
       this.buffers = socket.buffers(arena, max);
     }
 
@@ -215,22 +218,18 @@ public final class UnixDatagramServer {
       if (r == null) {
         return null;
       }
-      if (!r.tooLong(max)) {
-        counters.read(r.size());
-      }
-      return new UnixDatagram(r, local, this);
+      counters.read(r.size()); // as UDP: every datagram received counts, an over-long one too
+      return new UnixDatagram(r, this);
     }
 
-    void reply(UnixDatagram d, ByteBuffer data) throws IOException {
-      if (NativeDatagramSocket.isUnbound(d.senderBytes())) {
-        throw new IOException(
-            "cannot reply to the datagram: its sender's socket is not bound to a path (an"
-                + " anonymous Unix datagram socket has no address to send to); the sender must"
-                + " bind its socket to receive replies");
-      }
+    @Override
+    public void reply(UnixDatagram d, ByteBuffer data) throws IOException {
       int n = data.remaining();
+      if (d.isAborted()) {
+        throw new IOException("the server " + name + " was stopped: no reply sent to " + d.describeSender());
+      }
       socket.send(data, d.senderBytes(), d.sender().toString(), replyTimeout);
-      counters.written(n);
+      counters.replied(n);
     }
 
     @Override
@@ -253,8 +252,7 @@ public final class UnixDatagramServer {
 
     @Override
     public String describe(Datagram request) {
-      String sender = request.sender().toString();
-      return sender.isEmpty() ? "an unbound Unix socket" : sender;
+      return ((UnixDatagram) request).describeSender();
     }
 
     @Override
@@ -264,7 +262,7 @@ public final class UnixDatagramServer {
 
     @Override
     public void abort(Datagram request) {
-      // nothing to close: the socket is the server's
+      ((UnixDatagram) request).abort(); // the socket is the server's: only this request's replies stop
     }
 
     @Override
@@ -278,79 +276,6 @@ public final class UnixDatagramServer {
     public void terminated() {
       socket.close();
       arena.close();
-    }
-  }
-
-  /** A received datagram. The payload is confined to the handler; replies are thread-safe. */
-  private static final class UnixDatagram implements Datagram {
-    private final byte[] payload;
-    private final int size;
-    private final byte[] sender;
-    private final SocketAddress senderAddress;
-    private final SocketAddress local;
-    private final long pid;
-    private final int uid;
-    private final int gid;
-    private final DatagramAcceptor acceptor;
-
-    UnixDatagram(NativeDatagramSocket.Received r, SocketAddress local, DatagramAcceptor acceptor) {
-      this.payload = r.payload();
-      this.size = r.size();
-      this.sender = r.sender();
-      this.senderAddress = NativeDatagramSocket.address(r.sender());
-      this.local = local;
-      this.pid = r.pid();
-      this.uid = r.uid();
-      this.gid = r.gid();
-      this.acceptor = acceptor;
-    }
-
-    /** The datagram's real size; over the maximum, the payload is empty. */
-    int size() {
-      return size;
-    }
-
-    byte[] senderBytes() {
-      return sender;
-    }
-
-    PeerCredentials credentials() {
-      return PeerCredentials.of(pid, uid, gid);
-    }
-
-    @Override
-    public ByteBuffer payload() {
-      return ByteBuffer.wrap(payload).asReadOnlyBuffer();
-    }
-
-    @Override
-    public byte[] bytes() {
-      return payload.clone();
-    }
-
-    @Override
-    public int length() {
-      return payload.length;
-    }
-
-    @Override
-    public SocketAddress sender() {
-      return senderAddress;
-    }
-
-    @Override
-    public SocketAddress localAddress() {
-      return local;
-    }
-
-    @Override
-    public void reply(ByteBuffer data) throws IOException {
-      acceptor.reply(this, data);
-    }
-
-    @Override
-    public String toString() {
-      return "Datagram[" + payload.length + " bytes from " + acceptor.describe(this) + "]";
     }
   }
 }

@@ -208,7 +208,7 @@ public final class UnixStreamServer {
       Counters counters = new Counters();
       String name = "unix " + p;
       StreamAcceptor acceptor =
-          StreamAcceptor.open(listener, name, connectionOptions(), channel -> {}, counters, file::remove);
+          StreamAcceptor.open(listener, name, streamSettings(), channel -> {}, counters, file::remove);
       return new ServerCore<>(name, settings, acceptor, counters);
     }
 

@@ -29,6 +29,18 @@ public interface Acceptor<R> {
   SocketAddress localAddress();
 
   /**
+   * Makes an accepted request ready for its handler, on the request's own thread before the
+   * filter: a TLS handshake, a PROXY protocol header. Returns the request the filter, handler and
+   * {@link #finish} then get (the same one by default). On failure the core closes the request
+   * with {@link #finish} on the request as accepted, and counts it as rejected.
+   *
+   * @throws IOException if the request cannot be served (handshake failed, bad header)
+   */
+  default R prepare(R request) throws IOException {
+    return request;
+  }
+
+  /**
    * Throws if {@code request} must not reach the handler, for example a datagram larger than the
    * server's maximum. Called on the request's thread just before the handler; what it throws is
    * counted as a failure and passed to the error handler like a handler's own exception. By

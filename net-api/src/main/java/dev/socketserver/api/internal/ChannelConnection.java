@@ -3,7 +3,6 @@ package dev.socketserver.api.internal;
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.ConnectionOptions;
 import dev.socketserver.api.FrameDecoder;
-import dev.socketserver.api.FrameTooLongException;
 import dev.socketserver.api.Framing;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
@@ -44,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * the reader. The output buffer is confined to the writing thread. {@link #abort()} may be called
  * from any thread.
  */
-public final class ChannelConnection implements Connection, Poller.Ready {
+public final class ChannelConnection implements Connection, Poller.Ready, Poller.Expiring {
   private static final Logger log = LoggerFactory.getLogger(ChannelConnection.class);
 
   private final SocketChannel channel;
@@ -69,6 +67,15 @@ public final class ChannelConnection implements Connection, Poller.Ready {
   private boolean readPaused;
   private boolean canWrite;
   private @Nullable IOException readFailure;
+  private @Nullable String closeReason;
+  // Traffic of this connection, for its ConnectionClosed event; read racily at close.
+  private long bytesIn; // written by the poller thread
+  private long bytesOut; // written by the one writing thread
+
+  // For the poller's sweep: idle timeout and maximum lifetime (see Deadlines).
+  private final long openedAt = System.nanoTime();
+  private volatile long lastActivity = openedAt;
+  private volatile @Nullable Deadlines deadlines;
 
   private volatile long readTimeoutNanos;
   private volatile long writeTimeoutNanos;
@@ -202,12 +209,37 @@ public final class ChannelConnection implements Connection, Poller.Ready {
    * thread if it is waiting to read or write; its next operation fails. Idempotent.
    */
   public void abort() {
+    abort(null);
+  }
+
+  /** Returns when this connection was opened, in {@link System#nanoTime()} units. */
+  long openedAt() {
+    return openedAt;
+  }
+
+  /** Makes the poller's sweep close this connection when one of {@code limits} passes. */
+  void watch(@Nullable Deadlines limits) {
+    this.deadlines = limits;
+  }
+
+  @Override
+  public void expire(long now) {
+    Deadlines d = deadlines;
+    Limit passed = d == null ? null : d.passed(openedAt, lastActivity, now);
+    if (d != null && passed != null && isOpen()) {
+      counters.hit(passed, remote, d.value(passed));
+      abort(passed.key() + " of " + d.value(passed) + " passed");
+    }
+  }
+
+  private void abort(@Nullable String reason) {
     lock.lock();
     try {
       if (closed) {
         return;
       }
       closed = true;
+      closeReason = reason;
       ByteBuffer b = inbound;
       inbound = null;
       if (b != null) {
@@ -220,6 +252,7 @@ public final class ChannelConnection implements Connection, Poller.Ready {
       lock.unlock();
     }
     closeQuietly(channel);
+    Events.closed(remote, System.nanoTime() - openedAt, bytesIn, bytesOut, reason == null ? "closed" : reason);
     // The selector releases a cancelled channel's descriptor on its next select.
     poller.wakeup();
   }
@@ -271,6 +304,8 @@ public final class ChannelConnection implements Connection, Poller.Ready {
       b.flip();
       if (n > 0) {
         counters.read(n);
+        bytesIn += n;
+        lastActivity = System.nanoTime();
       } else if (n < 0) {
         eof = true;
       }
@@ -334,7 +369,7 @@ public final class ChannelConnection implements Connection, Poller.Ready {
         return null;
       }
       if (closed) {
-        throw new SocketException("Socket closed");
+        throw closedException();
       }
       if (output.pendingFor(Thread.currentThread())) {
         // A request/response peer waits for our reply before it sends more: flush before waiting.
@@ -350,6 +385,7 @@ public final class ChannelConnection implements Connection, Poller.Ready {
         if (timeout == 0) {
           readable.await();
         } else if (left <= 0) {
+          counters.hit(Limit.READ_TIMEOUT, remote, Duration.ofNanos(timeout));
           throw new SocketTimeoutException(
               "Read timed out after " + Duration.ofNanos(timeout) + " waiting for " + remote);
         } else {
@@ -374,43 +410,16 @@ public final class ChannelConnection implements Connection, Poller.Ready {
     }
   }
 
-  // The reader's last line framing, reused while the limit stays the same. Reader-confined.
-  private @Nullable Framing lines;
+  private final Frames frames = new Frames(this::decode);
 
   @Override
   public @Nullable String readLine(int maxBytes) throws IOException {
-    if (maxBytes < 0) {
-      throw new IllegalArgumentException("maxBytes < 0: " + maxBytes);
-    }
-    // No line can reach the framing's cap of 1 GiB in practice: a bigger limit means "any".
-    int max = Math.min(maxBytes, Framing.MAX_FRAME_LIMIT);
-    Framing framing = lines;
-    if (framing == null || framing.maxFrame() != max) {
-      lines = framing = Framing.lines(max);
-    }
-    FrameDecoder decoder = framing.newDecoder();
-    byte[] line = decode(decoder);
-    if (line == null) {
-      // End of stream: the unterminated rest, if any, is the last line.
-      line = decoder.remainder();
-      if (line.length == 0) {
-        return null;
-      }
-      if (line.length > maxBytes) {
-        throw new FrameTooLongException("line", line.length, true, maxBytes);
-      }
-    }
-    return new String(line, StandardCharsets.UTF_8);
+    return frames.readLine(maxBytes);
   }
 
   @Override
   public byte @Nullable [] readFrame(Framing framing) throws IOException {
-    FrameDecoder decoder = framing.newDecoder();
-    byte[] frame = decode(decoder);
-    if (frame == null) {
-      decoder.finish();
-    }
-    return frame;
+    return frames.readFrame(framing);
   }
 
   /**
@@ -635,6 +644,8 @@ public final class ChannelConnection implements Connection, Poller.Ready {
           int n = channel.write(b);
           if (n > 0) {
             counters.written(n);
+            bytesOut += n;
+            lastActivity = System.nanoTime();
           } else {
             awaitWritable();
           }
@@ -654,11 +665,12 @@ public final class ChannelConnection implements Connection, Poller.Ready {
       addInterest(SelectionKey.OP_WRITE);
       while (!canWrite) {
         if (closed) {
-          throw new SocketException("Socket closed");
+          throw closedException();
         }
         if (timeout == 0) {
           writable.await();
         } else if (left <= 0) {
+          counters.hit(Limit.WRITE_TIMEOUT, remote, Duration.ofNanos(timeout));
           throw new SocketTimeoutException(
               "Write timed out after " + Duration.ofNanos(timeout) + " waiting for " + remote
                   + " to read");
@@ -672,6 +684,12 @@ public final class ChannelConnection implements Connection, Poller.Ready {
     } finally {
       lock.unlock();
     }
+  }
+
+  // lock held
+  private SocketException closedException() {
+    String reason = closeReason;
+    return new SocketException(reason == null ? "Socket closed" : "Socket closed: " + reason);
   }
 
   private static long nanos(String what, Duration timeout) {

@@ -1,20 +1,46 @@
 package dev.socketserver.api.internal;
 
 import dev.socketserver.api.ServerMetrics;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A server's counters, added to from any thread. Thread-safe. */
 public final class Counters {
-  /** Counters no server reads: for client connections. */
-  public static final Counters UNUSED = new Counters();
+  private static final Logger log = LoggerFactory.getLogger("dev.socketserver.Limits");
+
+  /** Counters no server reads: for client connections. They log nothing. */
+  public static final Counters UNUSED = new Counters(false);
 
   final LongAdder accepted = new LongAdder();
   final LongAdder completed = new LongAdder();
   final LongAdder failed = new LongAdder();
   final LongAdder rejected = new LongAdder();
+  final LongAdder cut = new LongAdder();
   private final LongAdder bytesRead = new LongAdder();
   private final LongAdder bytesWritten = new LongAdder();
   private final LongAdder replies = new LongAdder();
+  // Filled in the constructor, read-only afterwards.
+  private final Map<Limit, LongAdder> limits = new EnumMap<>(Limit.class);
+  private final Map<Limit, AtomicBoolean> logged = new EnumMap<>(Limit.class);
+  private final boolean logs;
+
+  /** Creates a server's counters, all zero. */
+  public Counters() {
+    this(true);
+  }
+
+  private Counters(boolean logs) {
+    this.logs = logs;
+    for (Limit limit : Limit.values()) {
+      limits.put(limit, new LongAdder());
+      logged.put(limit, new AtomicBoolean());
+    }
+  }
 
   /** Counts {@code n} bytes received from a client. */
   public void read(long n) {
@@ -32,6 +58,28 @@ public final class Counters {
     bytesWritten.add(n);
   }
 
+  /**
+   * Counts a limit that bit; the first time for this server it also logs
+   * {@code "Limit reached: <key> (<value>) at <where>"} at INFO.
+   *
+   * @param where the client, or the server for a server-wide limit
+   * @param value the limit's value, for the log line
+   */
+  public void hit(Limit limit, Object where, Object value) {
+    count(limit).increment();
+    Events.limitReached(limit, where, value);
+    AtomicBoolean once = Objects.requireNonNull(logged.get(limit));
+    if (logs && !once.get() && !once.getAndSet(true)) {
+      log.info(
+          "Limit reached: {} ({}) at {}; logged once per server, counted in ServerMetrics.{}",
+          limit.key(), value, where, limit.metric());
+    }
+  }
+
+  private LongAdder count(Limit limit) {
+    return Objects.requireNonNull(limits.get(limit));
+  }
+
   ServerMetrics snapshot(long active) {
     return new ServerMetrics(
         accepted.sum(),
@@ -41,6 +89,12 @@ public final class Counters {
         rejected.sum(),
         bytesRead.sum(),
         bytesWritten.sum(),
-        replies.sum());
+        replies.sum(),
+        count(Limit.READ_TIMEOUT).sum(),
+        count(Limit.WRITE_TIMEOUT).sum(),
+        count(Limit.IDLE_TIMEOUT).sum(),
+        count(Limit.LIFETIME).sum(),
+        count(Limit.CONCURRENCY).sum(),
+        cut.sum());
   }
 }

@@ -5,6 +5,8 @@ import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,18 +28,36 @@ public final class Poller implements AutoCloseable {
     void ready(int readyOps);
   }
 
+  /** A registered channel with deadlines, checked by the poller's periodic sweep. */
+  @FunctionalInterface
+  public interface Expiring {
+    /** Closes the channel if a deadline passed by {@code nowNanos}; must not block. */
+    void expire(long nowNanos);
+  }
+
   private final Selector selector;
   private final Thread thread;
+  private final long sweepNanos;
   private volatile boolean closed;
 
-  private Poller(String name) throws IOException {
+  private Poller(String name, Duration sweepInterval) throws IOException {
     this.selector = Selector.open();
+    this.sweepNanos = ChannelTimeouts.nanos(sweepInterval);
     this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
   }
 
   /** Opens a poller and starts its thread. */
   public static Poller start(String name) throws IOException {
-    Poller p = new Poller(name);
+    return start(name, Duration.ZERO);
+  }
+
+  /**
+   * Opens a poller and starts its thread, which also calls every registered {@link Expiring}
+   * about every {@code sweepInterval} ({@link Duration#ZERO}: never). One sweep per server, not a
+   * timer per connection.
+   */
+  public static Poller start(String name, Duration sweepInterval) throws IOException {
+    Poller p = new Poller(name, sweepInterval);
     p.thread.start();
     return p;
   }
@@ -76,8 +96,21 @@ public final class Poller implements AutoCloseable {
 
   private void run() {
     try {
+      long nextSweep = System.nanoTime() + sweepNanos;
       while (!closed) {
-        selector.select(Poller::dispatch);
+        if (sweepNanos == 0) {
+          selector.select(Poller::dispatch);
+          continue;
+        }
+        long wait = nextSweep - System.nanoTime();
+        if (wait > 0) {
+          selector.select(Poller::dispatch, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
+        }
+        long now = System.nanoTime();
+        if (now - nextSweep >= 0) {
+          sweep(now);
+          nextSweep = now + sweepNanos;
+        }
       }
     } catch (IOException | RuntimeException | Error e) {
       if (!closed) {
@@ -88,6 +121,20 @@ public final class Poller implements AutoCloseable {
         selector.close();
       } catch (IOException e) {
         log.debug("Closing selector of {} failed", thread.getName(), e);
+      }
+    }
+  }
+
+  // The selector's key set is concurrent (registrations come from other threads); a key added
+  // during the sweep may or may not be seen, and is checked by the next one.
+  private void sweep(long now) {
+    for (SelectionKey key : selector.keys()) {
+      if (key.isValid() && key.attachment() instanceof Expiring expiring) {
+        try {
+          expiring.expire(now);
+        } catch (RuntimeException e) {
+          log.warn("Deadline check failed for {}", key.channel(), e);
+        }
       }
     }
   }

@@ -1,5 +1,6 @@
 package dev.socketserver.api.internal;
 
+import dev.socketserver.api.DrainReport;
 import dev.socketserver.api.ErrorHandler;
 import dev.socketserver.api.FrameException;
 import dev.socketserver.api.RequestHandler;
@@ -17,9 +18,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The {@link Server} every transport returns: lifecycle, the accept loop, dispatching to the
@@ -37,7 +40,6 @@ import org.slf4j.LoggerFactory;
 public final class ServerCore<R> implements Server {
   private static final Logger log = LoggerFactory.getLogger("dev.socketserver.Server");
   private static final ScopedValue<ServerCore<?>> HANDLING = ScopedValue.newInstance();
-  private static final Duration FORCE_GRACE = Duration.ofSeconds(5);
   private static final long ACCEPT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final String name;
@@ -268,6 +270,9 @@ public final class ServerCore<R> implements Server {
     lock.lock();
     try {
       long left = waitNanos;
+      if (state == State.RUNNING && inFlight >= limit) {
+        counters.hit(Limit.CONCURRENCY, name, limit);
+      }
       while (state == State.RUNNING && inFlight >= limit) {
         if (waitNanos < 0) {
           changed.await();
@@ -306,11 +311,6 @@ public final class ServerCore<R> implements Server {
 
   private void dispatch(R request) {
     counters.accepted.increment();
-    if (filter != null && !admitted(filter, request)) {
-      counters.rejected.increment();
-      acceptor.abort(request);
-      return;
-    }
     Task task = new Task(request);
     lock.lock();
     try {
@@ -339,13 +339,20 @@ public final class ServerCore<R> implements Server {
     }
   }
 
+  /**
+   * One request on its thread: prepare (TLS handshake, PROXY header), filter, handler, finish.
+   * The filter runs here rather than on the serving thread so that it sees the prepared request
+   * (the real client address, the TLS identity) and a slow one never stalls accepting.
+   */
   private final class Task implements Runnable {
     final R request;
+    volatile R prepared;
     volatile @Nullable Thread thread;
     volatile boolean stopped;
 
     Task(R request) {
       this.request = request;
+      this.prepared = request;
     }
 
     @Override
@@ -356,10 +363,11 @@ public final class ServerCore<R> implements Server {
           ScopedValue.where(HANDLING, ServerCore.this).run(this::serve);
         }
       } finally {
+        R served = prepared;
         try {
-          acceptor.finish(request);
+          acceptor.finish(served);
         } catch (IOException | RuntimeException e) {
-          log.debug("Closing the request from {} failed: {}", acceptor.describe(request), e.toString());
+          log.debug("Closing the request from {} failed: {}", acceptor.describe(served), e.toString());
         }
         thread = null;
         if (stopped) {
@@ -370,23 +378,48 @@ public final class ServerCore<R> implements Server {
     }
 
     private void serve() {
+      R r;
       try {
-        acceptor.verify(request);
-        handler.handle(request);
+        r = acceptor.prepare(request);
+      } catch (IOException | RuntimeException e) {
+        counters.rejected.increment();
+        if (e instanceof SSLException) {
+          log.info("Rejected connection from {}: TLS handshake failed: {}", acceptor.describe(request), e.toString());
+        } else {
+          log.warn("Rejected connection from {}: {}", acceptor.describe(request), e.toString());
+        }
+        return;
+      }
+      prepared = r;
+      if (filter != null && !admitted(filter, r)) {
+        counters.rejected.increment();
+        return;
+      }
+      MDC.put("client", acceptor.describe(r));
+      try {
+        acceptor.verify(r);
+        handler.handle(r);
         counters.completed.increment();
       } catch (Throwable t) { // a handler's failure of any kind must not stop the server
         counters.failed.increment();
-        reportError(request, t, stopped);
+        reportError(r, t, stopped);
+      } finally {
+        MDC.remove("client");
       }
     }
 
-    void stop() {
+    /** Stops the request; returns false if it was stopped already. */
+    synchronized boolean stop() {
+      if (stopped) {
+        return false;
+      }
       stopped = true;
       acceptor.abort(request); // first, so the woken handler cannot write any more
       Thread t = thread;
       if (t != null) {
         t.interrupt();
       }
+      return true;
     }
   }
 
@@ -395,6 +428,7 @@ public final class ServerCore<R> implements Server {
    * the request ({@code stopped}: shutdownNow or the drain deadline, already logged once).
    */
   private void reportError(R request, Throwable error, boolean stopped) {
+    Events.handlerFailed(acceptor.describe(request), error);
     ErrorHandler<? super R> custom = errorHandler;
     if (custom != null) {
       try {
@@ -463,7 +497,9 @@ public final class ServerCore<R> implements Server {
   public void shutdownNow() {
     shutdown();
     for (Task task : tasks) {
-      task.stop();
+      if (task.stop()) {
+        counters.cut.increment();
+      }
     }
   }
 
@@ -495,21 +531,27 @@ public final class ServerCore<R> implements Server {
       return;
     }
     try {
-      if (!awaitTermination(drainTimeout)) {
-        log.warn(
-            "Drain deadline of {} passed on {} with {} request(s) in flight: force-closing them",
-            drainTimeout, name, inFlight);
-        shutdownNow();
-        if (!awaitTermination(FORCE_GRACE)) {
-          log.warn(
-              "{} request(s) on {} still running {} after being force-closed; giving up on them",
-              inFlight, name, FORCE_GRACE);
-        }
-      }
+      drain(drainTimeout);
     } catch (InterruptedException e) {
       shutdownNow();
       Thread.currentThread().interrupt();
     }
+  }
+
+  @Override
+  public DrainReport drain(Duration timeout) throws InterruptedException {
+    if (HANDLING.isBound() && HANDLING.get() == this) {
+      throw new IllegalStateException(
+          "drain() from a handler of " + name + " would wait for itself: call shutdown() there");
+    }
+    DrainReport report = Server.super.drain(timeout);
+    if (!report.graceful()) {
+      log.warn(
+          "Drain forced on {}: deadline of {} passed, {} request(s) cut{}",
+          name, timeout, report.cut(),
+          report.terminated() ? "" : ", some still running: given up on them");
+    }
+    return report;
   }
 
   private void closeListenerOnce() {

@@ -2,12 +2,18 @@ package dev.socketserver.api.internal;
 
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.ConnectionOptions;
+import dev.socketserver.api.ProxyHeader;
+import dev.socketserver.api.ProxyProtocol;
+import dev.socketserver.api.StreamSettings;
+import dev.socketserver.api.TlsOptions;
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.net.SocketException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -40,12 +46,15 @@ public final class StreamAcceptor implements Acceptor<Connection> {
   private final Counters counters;
   private final Runnable afterClose;
   private final SocketAddress localAddress;
+  private final @Nullable Deadlines deadlines;
+  private final @Nullable TlsOptions tls;
+  private final @Nullable ProxyProtocol proxyProtocol;
 
   private StreamAcceptor(
       ServerSocketChannel listener,
       Selector selector,
       Poller poller,
-      ConnectionOptions options,
+      StreamSettings settings,
       Configurer configurer,
       Counters counters,
       Runnable afterClose)
@@ -53,7 +62,10 @@ public final class StreamAcceptor implements Acceptor<Connection> {
     this.listener = listener;
     this.selector = selector;
     this.poller = poller;
-    this.options = options;
+    this.options = settings.connection();
+    this.tls = settings.tls().orElse(null);
+    this.proxyProtocol = settings.proxyProtocol().orElse(null);
+    this.deadlines = Deadlines.of(settings.idleTimeout(), settings.maxLifetime());
     this.pools = BufferPools.forOptions(options);
     this.configurer = configurer;
     this.counters = counters;
@@ -75,14 +87,32 @@ public final class StreamAcceptor implements Acceptor<Connection> {
       Counters counters,
       Runnable afterClose)
       throws IOException {
+    return open(listener, name, StreamSettings.of(options), configurer, counters, afterClose);
+  }
+
+  /**
+   * Takes ownership of a bound {@code listener} and prepares to accept from it with every
+   * stream setting (idle timeout, lifetime); otherwise as
+   * {@link #open(ServerSocketChannel, String, ConnectionOptions, Configurer, Counters, Runnable)}.
+   */
+  public static StreamAcceptor open(
+      ServerSocketChannel listener,
+      String name,
+      StreamSettings settings,
+      Configurer configurer,
+      Counters counters,
+      Runnable afterClose)
+      throws IOException {
     Selector selector = null;
     Poller poller = null;
     try {
       listener.configureBlocking(false);
       selector = Selector.open();
       listener.register(selector, SelectionKey.OP_ACCEPT);
-      poller = Poller.start("socketserver-poller " + name);
-      return new StreamAcceptor(listener, selector, poller, options, configurer, counters, afterClose);
+      Deadlines d = Deadlines.of(settings.idleTimeout(), settings.maxLifetime());
+      poller = Poller.start(
+          "socketserver-poller " + name, d == null ? Duration.ZERO : d.sweepInterval());
+      return new StreamAcceptor(listener, selector, poller, settings, configurer, counters, afterClose);
     } catch (IOException | RuntimeException e) {
       if (poller != null) {
         poller.close();
@@ -116,7 +146,10 @@ public final class StreamAcceptor implements Acceptor<Connection> {
     }
     try {
       configurer.configure(channel);
-      return ChannelConnection.open(channel, poller, pools, options, counters);
+      ChannelConnection c = ChannelConnection.open(channel, poller, pools, options, counters);
+      c.watch(deadlines);
+      Events.accepted(c.remoteAddress(), c.localAddress());
+      return c;
     } catch (IOException e) {
       // The client may have gone already; that is its problem, not the accept loop's.
       log.debug("Dropping a connection that could not be set up: {}", e.toString());
@@ -146,8 +179,43 @@ public final class StreamAcceptor implements Acceptor<Connection> {
   }
 
   @Override
+  public Connection prepare(Connection request) throws IOException {
+    ChannelConnection raw = (ChannelConnection) request;
+    ProxyProtocol proxy = proxyProtocol;
+    ProxyHeader header = proxy == null ? null : readProxyHeader(raw, proxy);
+    Connection c = raw;
+    TlsOptions t = tls;
+    if (t != null) {
+      TlsConnection secure = TlsConnection.server(raw, t, options.writeBufferSize());
+      secure.handshake();
+      c = secure;
+    }
+    return header == null ? c : new ProxiedConnection(c, raw, header);
+  }
+
+  private static ProxyHeader readProxyHeader(ChannelConnection raw, ProxyProtocol proxy)
+      throws IOException {
+    SocketAddress peer = raw.remoteAddress();
+    if (!proxy.trusts(peer)) {
+      throw new SocketException(
+          "PROXY protocol: " + peer + " is not a trusted proxy (trusted: " + proxy.trusted() + ")");
+    }
+    Duration readTimeout = raw.readTimeout();
+    raw.readTimeout(proxy.headerTimeout());
+    try {
+      return ProxyHeaders.read(raw, peer);
+    } finally {
+      raw.readTimeout(readTimeout);
+    }
+  }
+
+  @Override
   public void abort(Connection request) {
-    ((ChannelConnection) request).abort();
+    raw(request).abort();
+  }
+
+  private static ChannelConnection raw(Connection c) {
+    return c instanceof ForwardingConnection f ? f.raw() : (ChannelConnection) c;
   }
 
   @Override

@@ -69,7 +69,7 @@ final class Supervisor implements Server {
   private State state = State.NEW;
   private @Nullable Thread servingThread;
   private boolean terminating;
-  private ServerMetrics retired = new ServerMetrics(0, 0, 0, 0, 0, 0, 0, 0);
+  private ServerMetrics retired = WorkerMetrics.ZERO;
 
   /** One worker's place: its number, its counters file and the process now in it, if any. */
   private final class Slot {
@@ -223,9 +223,7 @@ final class Supervisor implements Server {
       }
       slot.process = null;
       ServerMetrics last = slot.metrics.read();
-      retired = WorkerMetrics.sum(retired, new ServerMetrics(
-          last.accepted(), 0, last.completed(), last.failed(), last.rejected(), last.bytesRead(),
-          last.bytesWritten(), last.replies()));
+      retired = WorkerMetrics.sum(retired, WorkerMetrics.retired(last));
       slot.metrics.reset();
       String status = "exited with status " + p.exitValue() + " after "
           + Duration.ofNanos(System.nanoTime() - slot.startedNanos).toMillis() + " ms";

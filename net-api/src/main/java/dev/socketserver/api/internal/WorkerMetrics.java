@@ -20,9 +20,9 @@ import java.nio.file.StandardOpenOption;
  * standard output and error stay the user's (they are the supervisor's own), and its standard
  * input carries the supervisor's "drain now" (end of input), see {@link WorkerLink}.
  *
- * <p>Layout: 9 longs in native byte order, each written and read atomically with release/acquire
- * ordering: the state ({@link #STARTING}, {@link #SERVING}, {@link #TERMINATED}) and the eight
- * counters of {@link ServerMetrics} in order. Thread-safe; the owner closes it, and a second close
+ * <p>Layout: longs in native byte order, each written and read atomically with release/acquire
+ * ordering: the state ({@link #STARTING}, {@link #SERVING}, {@link #TERMINATED}) and the
+ * counters of {@link ServerMetrics} in their order ({@link #values}). Thread-safe; the owner closes it, and a second close
  * does nothing.
  */
 final class WorkerMetrics implements AutoCloseable {
@@ -35,14 +35,17 @@ final class WorkerMetrics implements AutoCloseable {
 
   private static final VarHandle LONGS =
       MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
-  private static final int FIELDS = 9;
+  private static final int COUNTERS = ServerMetrics.class.getRecordComponents().length;
+  private static final int FIELDS = 1 + COUNTERS;
+  /** All counters zero. */
+  static final ServerMetrics ZERO = metrics(new long[COUNTERS]);
 
   private final FileChannel channel;
   private final MappedByteBuffer buffer;
 
   private WorkerMetrics(FileChannel channel) throws IOException {
     this.channel = channel;
-    this.buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, FIELDS * Long.BYTES);
+    this.buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, (long) FIELDS * Long.BYTES);
   }
 
   /** Opens (creating it if needed) the file at {@code path}. */
@@ -59,10 +62,7 @@ final class WorkerMetrics implements AutoCloseable {
 
   /** Writes the worker's counters, then its state. */
   void publish(long state, ServerMetrics m) {
-    long[] values = {
-      m.accepted(), m.active(), m.completed(), m.failed(), m.rejected(), m.bytesRead(), m.bytesWritten(),
-      m.replies()
-    };
+    long[] values = values(m);
     for (int i = 0; i < values.length; i++) {
       LONGS.setRelease(buffer, (i + 1) * Long.BYTES, values[i]);
     }
@@ -76,11 +76,11 @@ final class WorkerMetrics implements AutoCloseable {
 
   /** Returns the counters last published; all zero before the first. */
   ServerMetrics read() {
-    long[] v = new long[FIELDS];
-    for (int i = 1; i < FIELDS; i++) {
-      v[i] = (long) LONGS.getAcquire(buffer, i * Long.BYTES);
+    long[] v = new long[COUNTERS];
+    for (int i = 0; i < COUNTERS; i++) {
+      v[i] = (long) LONGS.getAcquire(buffer, (i + 1) * Long.BYTES);
     }
-    return new ServerMetrics(v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
+    return metrics(v);
   }
 
   /** Clears state and counters, for a new worker. */
@@ -92,15 +92,33 @@ final class WorkerMetrics implements AutoCloseable {
 
   /** Returns the sum of two snapshots; {@code active} is {@code a}'s plus {@code b}'s. */
   static ServerMetrics sum(ServerMetrics a, ServerMetrics b) {
+    long[] x = values(a);
+    long[] y = values(b);
+    for (int i = 0; i < x.length; i++) {
+      x[i] += y[i];
+    }
+    return metrics(x);
+  }
+
+  /** Returns {@code m} with no request active: what a dead worker leaves behind. */
+  static ServerMetrics retired(ServerMetrics m) {
+    long[] v = values(m);
+    v[1] = 0; // active
+    return metrics(v);
+  }
+
+  /** Returns the counters of {@code m} in the record's order. */
+  static long[] values(ServerMetrics m) {
+    return new long[] {
+      m.accepted(), m.active(), m.completed(), m.failed(), m.rejected(), m.bytesRead(),
+      m.bytesWritten(), m.replies(), m.readTimeouts(), m.writeTimeouts(), m.idleTimeouts(),
+      m.lifetimeExpirations(), m.limitWaits(), m.cut()
+    };
+  }
+
+  private static ServerMetrics metrics(long[] v) {
     return new ServerMetrics(
-        a.accepted() + b.accepted(),
-        a.active() + b.active(),
-        a.completed() + b.completed(),
-        a.failed() + b.failed(),
-        a.rejected() + b.rejected(),
-        a.bytesRead() + b.bytesRead(),
-        a.bytesWritten() + b.bytesWritten(),
-        a.replies() + b.replies());
+        v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13]);
   }
 
   @Override

@@ -15,6 +15,7 @@ import dev.socketserver.api.FrameTooLongException;
 import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerMetrics;
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
@@ -66,6 +67,38 @@ public abstract class DatagramServerContract extends ServerContract<Datagram> {
 
     @Override
     void close() throws IOException;
+
+    /** Sends one datagram; see {@link Client#send}. */
+    @FunctionalInterface
+    interface Sender {
+      void send(byte[] data) throws IOException;
+    }
+
+    /** Receives one datagram; see {@link Client#receive}. */
+    @FunctionalInterface
+    interface Receiver {
+      Datagram receive(Duration timeout) throws IOException;
+    }
+
+    /** A client made of a transport client's methods, for example {@code udp::receive}. */
+    static Client of(Sender send, Receiver receive, Closeable close) {
+      return new Client() {
+        @Override
+        public void send(byte[] data) throws IOException {
+          send.send(data);
+        }
+
+        @Override
+        public Datagram receive(Duration timeout) throws IOException {
+          return receive.receive(timeout);
+        }
+
+        @Override
+        public void close() throws IOException {
+          close.close();
+        }
+      };
+    }
   }
 
   @Override
@@ -373,6 +406,34 @@ public abstract class DatagramServerContract extends ServerContract<Datagram> {
       server.shutdownNow();
       assertTrue(server.awaitTermination(WAIT));
       assertInstanceOf(InterruptedException.class, failure.get());
+    }
+  }
+
+  @Test
+  void aHandlerWokenByShutdownNowCannotReply() throws Exception {
+    CountDownLatch inHandler = new CountDownLatch(1);
+    CompletableFuture<String> replied = new CompletableFuture<>();
+    Server server = serve(newBuilder().handler(d -> {
+      inHandler.countDown();
+      try {
+        new CountDownLatch(1).await(); // blocks for ever unless interrupted
+      } catch (InterruptedException e) {
+        try {
+          d.reply("too late".getBytes(UTF_8)); // the server stopped this request: must fail
+          replied.complete("sent");
+        } catch (IOException refused) {
+          replied.complete(String.valueOf(refused.getMessage()));
+        }
+      }
+    }));
+    try (Client c = client(server)) {
+      c.send("stuck".getBytes(UTF_8));
+      inHandler.await();
+      server.shutdownNow();
+      assertTrue(server.awaitTermination(WAIT));
+      String outcome = replied.get(10, TimeUnit.SECONDS);
+      assertTrue(outcome.contains("stopped"), outcome);
+      assertEquals(0, server.metrics().replies());
     }
   }
 

@@ -20,6 +20,24 @@ public final class Descriptors {
     }
   }
 
+  /** Returns what each open descriptor points to ("socket:[123]", a path), for failure messages. */
+  public static String describe() {
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.map(fd -> {
+            try {
+              return fd.getFileName() + "->" + Files.readSymbolicLink(fd);
+            } catch (IOException e) {
+              return fd.getFileName() + "->(closed)";
+            }
+          })
+          .sorted()
+          .toList()
+          .toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Waits until at most {@code count} descriptors are open: those closed in the background included. */
   public static void awaitAtMost(long count, Duration timeout) {
     Await.until("at most " + count + " descriptors open", timeout, () -> open() <= count);

@@ -1,0 +1,64 @@
+package dev.socketserver.api;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The settings every stream server has beyond {@link ServerSettings}, as a
+ * {@link StreamServerBuilder} collected them: per-connection options, idle timeout, maximum
+ * connection lifetime, TLS, PROXY protocol. Transports pass them to the stream core.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class StreamSettings {
+  private final ConnectionOptions connection;
+  private final Duration idleTimeout;
+  private final Duration maxLifetime;
+  private final @Nullable TlsOptions tls;
+  private final @Nullable ProxyProtocol proxyProtocol;
+
+  StreamSettings(
+      ConnectionOptions connection,
+      Duration idleTimeout,
+      Duration maxLifetime,
+      @Nullable TlsOptions tls,
+      @Nullable ProxyProtocol proxyProtocol) {
+    this.proxyProtocol = proxyProtocol;
+    this.connection = connection;
+    this.idleTimeout = idleTimeout;
+    this.maxLifetime = maxLifetime;
+    this.tls = tls;
+  }
+
+  /** Returns settings with {@code options} and nothing else: no idle timeout, no lifetime. */
+  public static StreamSettings of(ConnectionOptions options) {
+    return new StreamSettings(Objects.requireNonNull(options, "options"), Duration.ZERO, Duration.ZERO, null, null);
+  }
+
+  /** Returns the per-connection timeouts and buffer sizes. */
+  public ConnectionOptions connection() {
+    return connection;
+  }
+
+  /** Returns how long a connection may move no byte either way; {@link Duration#ZERO}: for ever. */
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  /** Returns how long a connection may stay open; {@link Duration#ZERO}: for ever. */
+  public Duration maxLifetime() {
+    return maxLifetime;
+  }
+
+  /** Returns the PROXY protocol settings, empty if connections come straight from clients. */
+  public Optional<ProxyProtocol> proxyProtocol() {
+    return Optional.ofNullable(proxyProtocol);
+  }
+
+  /** Returns the TLS options, empty for plain connections. */
+  public Optional<TlsOptions> tls() {
+    return Optional.ofNullable(tls);
+  }
+}

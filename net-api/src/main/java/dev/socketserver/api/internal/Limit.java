@@ -1,0 +1,36 @@
+package dev.socketserver.api.internal;
+
+/**
+ * The limits a server enforces, each counted in {@link dev.socketserver.api.ServerMetrics} and
+ * logged once per server, the first time it bites, as {@code "Limit reached: <key> ..."}.
+ */
+public enum Limit {
+  /** The concurrency limit made the serving thread wait before accepting. */
+  CONCURRENCY("concurrency-limit", "limitWaits"),
+  /** A read waited longer than the connection's read timeout. */
+  READ_TIMEOUT("read-timeout", "readTimeouts"),
+  /** A write waited longer than the connection's write timeout. */
+  WRITE_TIMEOUT("write-timeout", "writeTimeouts"),
+  /** A connection moved no byte either way for the idle timeout and was closed. */
+  IDLE_TIMEOUT("idle-timeout", "idleTimeouts"),
+  /** A connection outlived the maximum connection lifetime and was closed. */
+  LIFETIME("max-lifetime", "lifetimeExpirations");
+
+  private final String key;
+  private final String metric;
+
+  Limit(String key, String metric) {
+    this.key = key;
+    this.metric = metric;
+  }
+
+  /** Returns the stable name used in log lines and events, for example {@code idle-timeout}. */
+  public String key() {
+    return key;
+  }
+
+  /** Returns the name of the {@code ServerMetrics} component that counts it. */
+  String metric() {
+    return metric;
+  }
+}
