@@ -11,19 +11,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the readiness of many channels: one selector and one thread that calls each registered
- * channel's {@link Ready} back when it is ready.
+ * Owns the readiness of many channels: one selector and one platform thread that calls each
+ * registered channel's {@link Ready} back when it is ready.
  *
  * <p>Each channel is registered once, for its whole life (no re-arming per read); interest
  * changes made from other threads take effect after {@link #wakeup()}. Thread-safe. The poller
  * is closed by its owner (a server, once terminated); the shared client poller is never closed.
- *
- * @implNote The poller's thread is a virtual thread: the readiness it hands to a handler's
- *     virtual thread then goes from one continuation to another on the same carriers, instead of
- *     waking a carrier from a platform thread on every batch. Measured on two cores with
- *     {@code QUICK=1 net-bench/run echo}: 100 connections x 64 B went from 0.66x to 0.90-0.94x
- *     Netty epoll's round trips, 1000 connections from 0.53x to 0.72-1.0x. The cost: handlers
- *     that keep every carrier busy with computation delay the poller like any virtual thread.
  */
 public final class Poller implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Poller.class);
@@ -50,7 +43,7 @@ public final class Poller implements AutoCloseable {
   private Poller(String name, Duration sweepInterval) throws IOException {
     this.selector = Selector.open();
     this.sweepNanos = ChannelTimeouts.nanos(sweepInterval);
-    this.thread = Thread.ofVirtual().name(name).unstarted(this::run);
+    this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
   }
 
   /** Opens a poller and starts its thread. */
