@@ -25,7 +25,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * try (UdpClient client = UdpClient.open()) {
  *     Datagram reply = client.request(new InetSocketAddress("localhost", 3130),
  *             "hello".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(2));
- *     System.out.println(new String(reply.bytes(), StandardCharsets.UTF_8));
+ *     String text = new String(reply.bytes(), StandardCharsets.UTF_8);
  * }
  * }
  *

@@ -30,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * try (UnixDatagramClient client = UnixClient.datagram(Path.of("/run/app/app.dgram"))) {
  *     client.send("ping".getBytes(StandardCharsets.UTF_8));
  *     Datagram reply = client.receive(Duration.ofSeconds(5));
- *     System.out.println(new String(reply.bytes(), StandardCharsets.UTF_8));
+ *     String text = new String(reply.bytes(), StandardCharsets.UTF_8);
  * }
  * }
  *
