@@ -6,6 +6,8 @@ import java.io.IOException;
  * The input does not follow the framing it is read with: a line, delimited record or
  * length-prefixed frame is too long or malformed. The rest of the stream cannot be trusted; the
  * connection should be closed, which the server does when the exception leaves the handler.
+ *
+ * <p>Immutable and thread-safe once thrown.
  */
 public class FrameException extends IOException {
   private static final long serialVersionUID = 1L;

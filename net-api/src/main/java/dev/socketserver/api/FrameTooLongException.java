@@ -3,6 +3,8 @@ package dev.socketserver.api;
 /**
  * A frame or line is longer than its limit. Thrown as soon as the limit is passed, without
  * reading the rest of the frame into memory.
+ *
+ * <p>Immutable and thread-safe once thrown.
  */
 public final class FrameTooLongException extends FrameException {
   private static final long serialVersionUID = 1L;
