@@ -8,6 +8,7 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
+import dev.socketserver.api.testing.Allocations;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -192,15 +193,12 @@ class FramingPropertiesTest {
    */
   @Test
   void garbageNeverMakesADecodeCallAllocateMoreThanTheLimit() {
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-    org.junit.jupiter.api.Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported());
-    threads.setThreadAllocatedMemoryEnabled(true);
+    Allocations.assumeCounted();
     qt().withExamples(EXAMPLES)
         .forAll(SPECS, Generate.byteArrays(integers().between(0, 400), BYTES), CHUNKS)
         .checkAssert((spec, garbage, sizes) -> {
-          maxAllocatedByOneDecodeCall(threads, spec.framing(), garbage, sizes); // warm-up
-          long allocated = maxAllocatedByOneDecodeCall(threads, spec.framing(), garbage, sizes);
+          maxAllocatedByOneDecodeCall(spec.framing(), garbage, sizes); // warm-up
+          long allocated = maxAllocatedByOneDecodeCall(spec.framing(), garbage, sizes);
           long slack = 16 * 1024; // the call's own small objects, an exception and its stack trace
           assertTrue(allocated <= spec.max() + spec.framing().maxBuffered() + slack,
               () -> spec + " allocated " + allocated + " bytes in one decode call");
@@ -208,8 +206,7 @@ class FramingPropertiesTest {
   }
 
   /** Feeds {@code stream} in chunks of {@code sizes} until it ends or fails; returns the most one call allocated. */
-  private static long maxAllocatedByOneDecodeCall(
-      com.sun.management.ThreadMXBean threads, Framing framing, byte[] stream, List<Integer> sizes) {
+  private static long maxAllocatedByOneDecodeCall(Framing framing, byte[] stream, List<Integer> sizes) {
     FrameDecoder decoder = framing.newDecoder();
     long max = 0;
     int at = 0;
@@ -218,13 +215,13 @@ class FramingPropertiesTest {
       ByteBuffer chunk = ByteBuffer.wrap(stream, at, size).slice();
       at += size;
       while (chunk.hasRemaining()) {
-        long before = threads.getCurrentThreadAllocatedBytes();
+        long before = Allocations.byThisThread();
         try {
           decoder.decode(chunk);
         } catch (FrameException expected) {
-          return Math.max(max, threads.getCurrentThreadAllocatedBytes() - before); // spent
+          return Math.max(max, Allocations.byThisThread() - before); // spent
         }
-        max = Math.max(max, threads.getCurrentThreadAllocatedBytes() - before);
+        max = Math.max(max, Allocations.byThisThread() - before);
       }
     }
     return max;

@@ -14,6 +14,7 @@ import dev.socketserver.api.Connection;
 import dev.socketserver.api.FrameException;
 import dev.socketserver.api.FrameTooLongException;
 import dev.socketserver.api.ProxyHeader;
+import dev.socketserver.api.testing.Allocations;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -257,6 +258,91 @@ class ProxyHeadersTest {
           }
           checkAcceptedIsWellFormed(parse(bytes));
         });
+  }
+
+  /**
+   * Hostile input of up to 70 000 bytes: a v1 prefix followed by a line that may never end, a v2
+   * prefix announcing any length up to 65 535 followed by that many bytes or fewer or more, or
+   * anything at all. Made from numbers (the rest drawn from {@code seed}), so that QuickTheories
+   * shrinks them and prints them readably.
+   */
+  private record Hostile(int kind, int announced, int size, int seed) {
+    static Gen<Hostile> all() {
+      return integers().between(0, 2).zip(integers().between(0, 0xFFFF), integers().between(0, 70_000),
+          integers().all(), Hostile::new);
+    }
+
+    byte[] bytes() {
+      Random r = new Random(seed);
+      return switch (kind) {
+        case 0 -> { // v1: printable text, spaces, digits, and now and then a CR or LF
+          byte[] b = new byte[6 + size % 400];
+          byte[] alphabet = "PROXY TCP46UNKOW0123456789.:abcdef \r\n".getBytes(US_ASCII);
+          for (int i = 6; i < b.length; i++) {
+            b[i] = alphabet[r.nextInt(alphabet.length)];
+          }
+          System.arraycopy("PROXY ".getBytes(US_ASCII), 0, b, 0, 6);
+          yield b;
+        }
+        case 1 -> { // v2: a signature, any version/command and family, any announced length
+          byte[] b = new byte[16 + size];
+          r.nextBytes(b);
+          ByteBuffer.wrap(b).put(SIG).put((byte) (0x20 | r.nextInt(3))).put((byte) (r.nextInt(4) << 4 | 1))
+              .putShort((short) announced);
+          yield b;
+        }
+        default -> {
+          byte[] b = new byte[size % 300];
+          r.nextBytes(b);
+          yield b;
+        }
+      };
+    }
+  }
+
+  /**
+   * Whatever hostile input it gets, the parser reads no more than the longest header it accepts
+   * (107 bytes for v1, 16 + {@link ProxyHeaders#V2_MAX_BODY} for v2), fails a v2 header that
+   * announces more right after its 16-byte prefix, throws only {@link FrameException}s, and
+   * never allocates more than a few copies of the longest header: never what a length field
+   * claims (65 535 bytes) past the limit. Allocation is measured with the JVM's per-thread
+   * counter on a second parse of the same input, as {@code FramingPropertiesTest} does for the
+   * decoders. On failure QuickTheories prints the falsifying input and its seed; replay with
+   * {@code -DQT_SEED=<seed>}.
+   */
+  @Test
+  void hostileInputNeverMakesTheParserReadOrAllocatePastItsLimit() {
+    Allocations.assumeCounted();
+    int v2Max = 16 + ProxyHeaders.V2_MAX_BODY;
+    // The header read, its copy with the first byte, a zeroed copy for the checksum, the TLV
+    // values, the list and header objects; then an exception and its stack trace.
+    long budget = 4L * v2Max + 8 * 1024;
+    qt().withExamples(1000).forAll(Hostile.all()).checkAssert(hostile -> {
+      byte[] bytes = hostile.bytes();
+      parse(bytes); // warm-up: code run for the first time allocates, which is no parser's doing
+      Bytes c = new Bytes(bytes);
+      Throwable error = null;
+      long before = Allocations.byThisThread();
+      try {
+        ProxyHeaders.read(c, PROXY);
+      } catch (Throwable t) {
+        error = t;
+      }
+      long allocated = Allocations.byThisThread() - before;
+      int consumed = bytes.length - c.in.available();
+      Throwable e = error;
+      if (e != null) {
+        assertInstanceOf(FrameException.class, e, () -> "not a FrameException: " + e);
+      }
+      assertTrue(consumed <= (bytes.length > 0 && bytes[0] == 'P' ? ProxyHeaders.V1_MAX : v2Max), () -> "read " + consumed + " bytes");
+      boolean v2 = bytes.length >= 16 && Arrays.equals(bytes, 0, 12, SIG, 0, 12);
+      if (v2 && (ByteBuffer.wrap(bytes, 14, 2).getShort() & 0xFFFF) > ProxyHeaders.V2_MAX_BODY) {
+        assertInstanceOf(FrameTooLongException.class, e);
+        assertEquals(16, consumed, "failed right after the prefix");
+      }
+      assertTrue(allocated <= budget, () -> "allocated " + allocated + " bytes, budget " + budget
+          + ", reading " + consumed + " of " + bytes.length + " bytes");
+    });
   }
 
   @Test
