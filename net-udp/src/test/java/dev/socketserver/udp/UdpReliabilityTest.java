@@ -10,9 +10,9 @@ import dev.socketserver.api.Datagram;
 import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.testing.Await;
 import dev.socketserver.api.testing.Leaks;
+import dev.socketserver.api.testing.PacedHandler;
 import dev.socketserver.api.testing.Soak;
 import java.io.IOException;
-import java.lang.ref.WeakReference;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
@@ -20,17 +20,10 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Queue;
 import java.util.Random;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -56,43 +49,28 @@ class UdpReliabilityTest {
 
   /** The leak baseline once the JVM's UDP side is warm (classes loaded, a first server gone). */
   private static Leaks.Snapshot baseline() throws Exception {
-    try (UdpServer warm = UdpServer.builder().bind("127.0.0.1", 0).handler(ECHO).build().start();
-        UdpClient c = client()) {
-      c.request(address(warm), new byte[1], WAIT);
-    }
-    Leaks.Snapshot before = Leaks.snapshot();
-    before.awaitRestored(WAIT);
-    return before;
+    return Leaks.baselineAfter(() -> {
+      try (UdpServer warm = UdpServer.builder().bind("127.0.0.1", 0).handler(ECHO).build().start();
+          UdpClient c = client()) {
+        c.request(address(warm), new byte[1], WAIT);
+      }
+    }, WAIT);
   }
 
   @Test
   void aFloodWithASlowHandlerIsCountedAndAnotherClientIsStillAnswered() throws Exception {
     int flood = 20_000;
     Leaks.Snapshot before = baseline();
-    // The slow handler's pace: a few thousand datagrams a second, released by a ticker.
-    Semaphore pace = new Semaphore(0);
-    Queue<WeakReference<Thread>> handlerThreads = new ConcurrentLinkedQueue<>();
-    AtomicInteger handled = new AtomicInteger();
     long sent = 0;
-    try (ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+    // The slow handler's pace: a few thousand datagrams a second.
+    try (PacedHandler slow = new PacedHandler(4, 500);
         UdpServer server = UdpServer.builder().bind("127.0.0.1", 0)
             .concurrency(Concurrency.virtualThreads().limit(16))
-            .handler(d -> {
-              if (handled.incrementAndGet() % 500 == 0) {
-                handlerThreads.add(new WeakReference<>(Thread.currentThread()));
-              }
-              if (d.payload().get(0) == 'F') {
-                pace.acquire();
-              } else {
-                d.reply(d.payload());
-              }
-            }).build().start();
+            .handler(slow).build().start();
         UdpClient flooder = client();
         UdpClient probe = client()) {
       assumeTrue(server.kernelDrops().isPresent(), "this OS shows no per-socket drop count");
-      ticker.scheduleAtFixedRate(() -> pace.release(4), 0, 1, TimeUnit.MILLISECONDS);
-      byte[] junk = new byte[200];
-      junk[0] = 'F';
+      byte[] junk = PacedHandler.flood(200);
       for (int i = 0; i < flood; i++) {
         flooder.send(address(server), junk);
       }
@@ -118,8 +96,7 @@ class UdpReliabilityTest {
       Await.until("received + dropped == sent", WAIT,
           () -> server.metrics().accepted() + server.kernelDrops().orElseThrow() == total);
       Await.until("the flood's handlers finished", WAIT, () -> server.metrics().active() == 0);
-      Leaks.awaitCollected("sampled handler threads", List.copyOf(handlerThreads), WAIT);
-      ticker.shutdownNow();
+      Leaks.awaitCollected("sampled handler threads", slow.sampledThreads(), WAIT);
     }
     before.awaitRestored(WAIT);
   }

@@ -50,6 +50,24 @@ public final class Leaks {
     return new Snapshot(Descriptors.open(), serverThreads());
   }
 
+  /** Something that warms a transport up: a first server, a first exchange. */
+  @FunctionalInterface
+  public interface WarmUp {
+    /** Runs the warm-up, closing whatever it opened. */
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code warmUp} (so classes, native links and JVM-wide pollers that live as long as the
+   * JVM exist before the snapshot), waits until what it opened is gone, and returns the baseline.
+   */
+  public static Snapshot baselineAfter(WarmUp warmUp, Duration timeout) throws Exception {
+    warmUp.run();
+    Snapshot before = snapshot();
+    before.awaitRestored(timeout);
+    return before;
+  }
+
   private static boolean pollersWarm; // guarded by Leaks.class
 
   /** Parks one virtual thread in a blocking read, once: that starts the JDK's pollers. */
