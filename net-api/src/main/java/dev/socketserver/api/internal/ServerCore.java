@@ -7,7 +7,9 @@ import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerMetrics;
 import dev.socketserver.api.ServerSettings;
+import java.io.EOFException;
 import java.io.IOException;
+import java.net.SocketException;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -385,6 +387,9 @@ public final class ServerCore<R> implements Server {
         counters.rejected.increment();
         if (e instanceof SSLException) {
           log.info("Rejected connection from {}: TLS handshake failed: {}", acceptor.describe(request), e.toString());
+        } else if (e instanceof SocketException || e instanceof EOFException) {
+          // The client's doing (reset, broken pipe, closed early): nothing for an operator to fix.
+          log.info("Rejected connection from {}: the client left before it was served: {}", acceptor.describe(request), e.toString());
         } else {
           log.warn("Rejected connection from {}: {}", acceptor.describe(request), e.toString());
         }
