@@ -32,4 +32,9 @@ module dev.socketserver.unix {
   requires static org.jspecify;
 
   exports dev.socketserver.unix;
+
+  // systemd socket activation for every stream transport's inheritedChannel() (SocketActivation):
+  // descriptor 3 is adopted with libc, which only this module may call.
+  provides dev.socketserver.api.internal.SocketActivator with
+      dev.socketserver.unix.SocketActivation.Provider;
 }
