@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -42,9 +43,18 @@ public final class ActivatedProcess implements AutoCloseable {
    * installed.
    */
   public static ActivatedProcess activate(String address, Class<?> main, String redirect) throws IOException {
+    return activate(address, List.of("/bin/sh", "-c", java(main) + redirect));
+  }
+
+  /**
+   * Runs the {@code service} command behind {@code systemd-socket-activate -l address}. Skips the
+   * test if systemd-socket-activate is not installed.
+   */
+  public static ActivatedProcess activate(String address, List<String> service) throws IOException {
     assumeTrue(Files.isExecutable(ACTIVATE), "systemd-socket-activate is not installed (Debian package systemd)");
-    return new ActivatedProcess(
-        List.of(ACTIVATE.toString(), "-l", address, "/bin/sh", "-c", java(main) + redirect));
+    List<String> command = new ArrayList<>(List.of(ACTIVATE.toString(), "-l", address));
+    command.addAll(service);
+    return new ActivatedProcess(command);
   }
 
   /**
@@ -86,6 +96,11 @@ public final class ActivatedProcess implements AutoCloseable {
     String out = new String(process.getInputStream().readAllBytes(), UTF_8);
     assertEquals(status, process.exitValue(), out);
     return out;
+  }
+
+  /** Asks the child to stop with SIGTERM, as systemd stops a service. */
+  public void terminate() {
+    process.toHandle().destroy(); // Process.destroy() would close the pipe its output is read from
   }
 
   /** Kills the child (and anything it started), if a test left it running. */
