@@ -97,19 +97,21 @@ public final class TcpServer {
      * Serves on the listening socket this process inherited, instead of binding one: systemd
      * socket activation, or inetd (Python's {@code socket.fromfd}). {@link #build()} takes:
      * <ul>
-     *   <li>the first socket systemd passed, descriptor 3, when {@code LISTEN_PID} is this process
-     *       and {@code LISTEN_FDS} is at least 1 (a {@code .socket} unit with
-     *       {@code ListenStream=PORT} and {@code Accept=no}, or {@code systemd-socket-activate -l
-     *       PORT}). Adopting it needs native code, so module {@code dev.socketserver.unix}
-     *       (artifact net-unix) must be on the module path, and the JVM should run with
-     *       {@code --enable-native-access=dev.socketserver.unix}; this module does not depend on
-     *       it. One socket per process: if systemd passes more, the others are left unserved and a
-     *       warning says so. The standard streams keep working after the server closes.</li>
-     *   <li>otherwise the JDK's {@link System#inheritedChannel()}, descriptor 0 (inetd, or
-     *       systemd's {@code StandardInput=socket}), which needs no native code.</li>
+     *   <li>a listening socket on standard input, descriptor 0 (inetd, systemd's
+     *       {@code StandardInput=socket}), through the JDK's {@link System#inheritedChannel()};
+     *       this needs no native code;</li>
+     *   <li>else the first socket systemd passed, descriptor 3, when {@code LISTEN_PID} is this
+     *       process and {@code LISTEN_FDS} is at least 1: a {@code .socket} unit with
+     *       {@code ListenStream=PORT} and {@code Accept=no}, or
+     *       {@code systemd-socket-activate -l PORT java ...}. Adopting it calls libc, so module
+     *       {@code dev.socketserver.unix} (artifact net-unix) must be on the module path (this
+     *       module does not depend on it; it is found as a service), and the JVM should run with
+     *       {@code --enable-native-access=dev.socketserver.unix}. One socket per process (the JDK
+     *       adopts one inherited channel): if systemd passes more, the others stay unserved and a
+     *       warning says so. Standard output and error keep working after the server closes.</li>
      * </ul>
      * The server owns the socket and closes it. If there is none, the variables name another
-     * process, the socket is not a listening TCP one, or net-unix is missing, {@code build()}
+     * process, the socket is not a listening TCP socket, or net-unix is missing, {@code build()}
      * fails with an {@code IOException} saying which and what to do. Not with
      * {@link Concurrency#processes(int)}.
      */

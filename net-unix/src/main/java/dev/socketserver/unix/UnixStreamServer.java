@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The socket file: {@code build()} binds it, replacing a stale socket file nobody listens on
  * and refusing a live socket or any other kind of file; it gets the permissions given
- * ({@code rw-------} by default: only this user can connect); {@code close()} removes it.
+ * ({@code rw-------} by default: only this user can connect); {@code close()} removes it. A
+ * server started by systemd's socket activation serves the socket it was given instead
+ * ({@link Builder#inheritedChannel()}), whose file is systemd's.
  *
  * <p>Linux abstract-namespace addresses (a name with no file, {@code "\0name"}) are not
  * available for stream servers: the JDK's {@code UnixDomainSocketAddress} cannot hold one, and a
@@ -128,13 +130,14 @@ public final class UnixStreamServer {
 
     /**
      * Serves on the listening Unix-domain socket this process inherited, instead of binding one:
-     * the first socket systemd passed (descriptor 3: a {@code .socket} unit with
+     * a listening socket on standard input (descriptor 0: inetd, {@code StandardInput=socket}),
+     * else the first socket systemd passed (descriptor 3, when {@code LISTEN_PID} is this process
+     * and {@code LISTEN_FDS} at least 1: a {@code .socket} unit with
      * {@code ListenStream=/run/app.sock} and {@code Accept=no}, or
-     * {@code systemd-socket-activate -l /run/app.sock}) when {@code LISTEN_PID} is this process and
-     * {@code LISTEN_FDS} at least 1, else the JDK's {@link System#inheritedChannel()} (descriptor
-     * 0: inetd, {@code StandardInput=socket}). Adopting descriptor 3 calls libc, so run the JVM
-     * with {@code --enable-native-access=dev.socketserver.unix}. One socket per process: if systemd
-     * passes more, the others are left unserved and a warning says so.
+     * {@code systemd-socket-activate -l /run/app.sock java ...}). Adopting descriptor 3 calls
+     * libc, so run the JVM with {@code --enable-native-access=dev.socketserver.unix}. One socket
+     * per process (the JDK adopts one inherited channel): if systemd passes more, the others stay
+     * unserved and a warning says so.
      *
      * <p>The socket file is the launcher's: its permissions (systemd's {@code SocketMode=}) are
      * left as they are, {@link #permissions(Set)} does not apply, and closing the server does not

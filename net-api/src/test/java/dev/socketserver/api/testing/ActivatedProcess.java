@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.socketserver.api.Concurrency;
+import dev.socketserver.api.Server;
+import dev.socketserver.api.StreamServerBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +73,30 @@ public final class ActivatedProcess implements AutoCloseable {
     return "exec '" + ProcessHandle.current().info().command().orElseThrow()
         + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC --enable-native-access=ALL-UNNAMED -cp '"
         + SupervisorProcess.classPath(main) + "' " + main.getName();
+  }
+
+  /**
+   * In the child: builds {@code builder} (an {@code inheritedChannel()} builder) to serve one
+   * request, replying with its process id and the line it read; after closing the server prints
+   * {@code closed}, so the test sees that standard output survived the close. If building fails
+   * it prints the message and exits with 2.
+   */
+  public static void serveOne(StreamServerBuilder<?> builder) throws IOException {
+    Server server;
+    try {
+      server = builder.concurrency(Concurrency.sequential())
+          .handler(c -> c.output().write(("pid " + ProcessHandle.current().pid() + " " + c.readLine(100) + "\n")
+              .getBytes(UTF_8)))
+          .build();
+    } catch (IOException e) {
+      System.out.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    try (server) {
+      server.handleRequest(Duration.ofSeconds(30));
+    }
+    System.out.println("closed");
   }
 
   /**
