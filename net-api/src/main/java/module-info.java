@@ -39,4 +39,6 @@ module dev.socketserver.api {
       dev.socketserver.tcp,
       dev.socketserver.udp,
       dev.socketserver.unix;
+  // systemd socket activation: adopting descriptor 3 needs native code, which net-unix provides.
+  uses dev.socketserver.api.internal.SocketActivator;
 }

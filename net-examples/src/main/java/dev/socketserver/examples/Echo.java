@@ -43,17 +43,20 @@ import java.util.OptionalInt;
  * client, reading whatever {@code recv} returns, stays one reply behind); and
  * {@code <host>:<port>} is the address the client actually reached, not the empty bind host.
  *
- * Try it: {@code ./run echo}, then {@code ./run echo-client} or {@code nc localhost 3130}.
+ * Try it: {@code ./run echo}, then {@code ./run echo-client} or {@code nc localhost 3130}. Socket
+ * activation: {@code systemd-socket-activate -l 3130 ./run echo --inherited} listens on 3130 and
+ * starts the server on the first connection, which serves the socket systemd passed it.
  */
 final class Echo {
   static final Options.Spec OPTIONS =
       Options.usage(
-              "echo [--host H] [--port N] [--concurrency sequential|platform|virtual|pool:N|processes:N]"
+              "echo [--host H] [--port N | --inherited] [--concurrency sequential|platform|virtual|pool:N|processes:N]"
                   + " [--limit N] [--no-greeting] [--proxy-protocol --trusted CIDR[,CIDR...]]")
           .host("")
           .port(3130)
           .option("concurrency", "virtual", Echo::concurrency)
           .count("limit")
+          .flag("inherited")
           .flag("no-greeting")
           .flag("proxy-protocol")
           .text("trusted", "127.0.0.1/32,::1/128");
@@ -88,6 +91,10 @@ final class Echo {
               echo(connection);
             };
     var builder = Serving.tcp(options).concurrency(policy).handler(handler);
+    if (options.flag("inherited")) {
+      // Socket activation: systemd's socket (descriptor 3) or inetd's (descriptor 0), not --port.
+      builder.inheritedChannel();
+    }
     if (options.flag("proxy-protocol")) {
       // Behind HAProxy (send-proxy or send-proxy-v2): remoteAddress() is then the real client.
       // Only the trusted proxies may connect; anyone else could forge the header.

@@ -138,9 +138,10 @@ final class SocketBasics {
     out.println("== socket.fromfd(fd, family, type)");
     Channel inherited = System.inheritedChannel();
     out.println("  System.inheritedChannel() -> " + inherited);
-    out.println("  (null unless this process was started by inetd or a socket-activating launcher");
-    out.println("  with a socket as its standard input; TcpServer.builder().inheritedChannel()");
-    out.println("  serves on that channel when it is a listening socket, instead of binding one)");
+    out.println("  (null unless this process was started by inetd or a launcher with a socket as its");
+    out.println("  standard input; TcpServer.builder().inheritedChannel()");
+    out.println("  serves on that channel when it is a listening socket, or else on the socket systemd");
+    out.println("  passes as descriptor 3 (LISTEN_FDS), instead of binding one)");
   }
 
   private static void step(PrintStream out, String python, String java, Object result) {

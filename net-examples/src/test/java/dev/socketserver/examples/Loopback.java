@@ -1,5 +1,7 @@
 package dev.socketserver.examples;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.ConnectionOptions;
 import dev.socketserver.api.Server;
@@ -10,11 +12,17 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Test helpers: example servers on 127.0.0.1 and a free port, clients for them, captured output. */
+/**
+ * Test helpers: example servers on 127.0.0.1 and a free port, clients for them, captured output,
+ * and the command that runs an example in a child JVM.
+ */
 final class Loopback {
   /** How long a client waits for the server before a test fails (instead of hanging). */
   static final Duration PATIENCE = Duration.ofSeconds(10);
@@ -58,6 +66,32 @@ final class Loopback {
   /** Reads until the server closes the connection. */
   static String readToEnd(Connection connection) throws IOException {
     return new String(connection.input().readAllBytes(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Returns {@code java --enable-native-access=dev.socketserver.unix --module-path P -m
+   * dev.socketserver.examples/...Main args}, as {@code ./run} runs an example: the java running this test, and the module path Surefire gave it (target/classes and the dependencies),
+   * else the packaged {@code target/lib} that {@code ./run} uses; skips the test if neither is there.
+   */
+  static List<String> exampleCommand(String... args) {
+    String java =
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    String modulePath = System.getProperty("jdk.module.path");
+    if (modulePath == null || modulePath.isEmpty()) {
+      Path lib = Path.of("target", "lib");
+      assumeTrue(
+          Files.isDirectory(lib),
+          "no module path to start the example with: the tests do not run on the module path"
+              + " and target/lib (made by `package`) is missing");
+      modulePath = lib.toString();
+    }
+    List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=dev.socketserver.unix", "--module-path", modulePath));
+    command.addAll(List.of("-m", "dev.socketserver.examples/dev.socketserver.examples.Main"));
+    command.addAll(List.of(args));
+    return command;
   }
 
   /** A thread-safe {@link PrintStream} that keeps what is printed, for the examples' {@code out}. */

@@ -2,14 +2,12 @@ package dev.socketserver.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +27,7 @@ class SignalTest {
   @ParameterizedTest
   @ValueSource(strings = {"TERM", "INT"})
   void aSignalShutsTheEchoServerDownAndItExitsZero(String signal, @TempDir Path dir) throws Exception {
-    List<String> command = command("echo", "--host", "127.0.0.1", "--port", "0");
+    List<String> command = Loopback.exampleCommand("echo", "--host", "127.0.0.1", "--port", "0");
     Path errors = dir.resolve("stderr.txt");
     Process child = new ProcessBuilder(command).redirectError(errors.toFile()).start();
     Supplier<String> stderr = () -> command + "\nchild's stderr:\n" + read(errors);
@@ -48,32 +46,6 @@ class SignalTest {
     } finally {
       child.destroyForcibly();
     }
-  }
-
-  /**
-   * Returns {@code java --module-path P -m dev.socketserver.examples/...Main args}: the java
-   * running this test, and the module path Surefire gave it (target/classes and the dependencies),
-   * else the packaged {@code target/lib} that {@code ./run} uses; skips the test if neither is there.
-   */
-  private static List<String> command(String... args) {
-    String java =
-        ProcessHandle.current()
-            .info()
-            .command()
-            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    String modulePath = System.getProperty("jdk.module.path");
-    if (modulePath == null || modulePath.isEmpty()) {
-      Path lib = Path.of("target", "lib");
-      assumeTrue(
-          Files.isDirectory(lib),
-          "no module path to start the example with: the tests do not run on the module path"
-              + " and target/lib (made by `package`) is missing");
-      modulePath = lib.toString();
-    }
-    List<String> command = new ArrayList<>(List.of(java, "--module-path", modulePath));
-    command.addAll(List.of("-m", "dev.socketserver.examples/dev.socketserver.examples.Main"));
-    command.addAll(List.of(args));
-    return command;
   }
 
   private static String read(Path file) {

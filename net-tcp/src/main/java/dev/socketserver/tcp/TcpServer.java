@@ -6,6 +6,7 @@ import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerSettings;
 import dev.socketserver.api.StreamServerBuilder;
 import dev.socketserver.api.internal.Counters;
+import dev.socketserver.api.internal.InheritedListener;
 import dev.socketserver.api.internal.IpBinding;
 import dev.socketserver.api.internal.Prefork;
 import dev.socketserver.api.internal.ServerCore;
@@ -16,7 +17,6 @@ import java.net.InetSocketAddress;
 import java.net.ProtocolFamily;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
-import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.LinkedHashMap;
@@ -94,16 +94,26 @@ public final class TcpServer {
     }
 
     /**
-     * Serves on the listening socket this process inherited as its standard input, instead of
-     * binding one: Python's {@code socket.fromfd} for inetd-style launchers
-     * ({@link System#inheritedChannel()}).
-     *
-     * <p>systemd socket activation: systemd passes listening sockets as descriptors 3 onward
-     * ({@code LISTEN_FDS}, {@code LISTEN_PID}), and the JDK can adopt only descriptor 0 without
-     * native code. So give the service {@code StandardInput=socket} (one socket,
-     * {@code Accept=no}), or start the JVM through a shell that moves it:
-     * {@code ExecStart=/bin/sh -c 'exec java -m app <&3'}. If {@code LISTEN_FDS} names this process
-     * but descriptor 0 is not a listening socket, {@link #build()} fails saying so.
+     * Serves on the listening socket this process inherited, instead of binding one: systemd
+     * socket activation, or inetd (Python's {@code socket.fromfd}). {@link #build()} takes:
+     * <ul>
+     *   <li>a listening socket on standard input, descriptor 0 (inetd, systemd's
+     *       {@code StandardInput=socket}), through the JDK's {@link System#inheritedChannel()};
+     *       this needs no native code;</li>
+     *   <li>else the first socket systemd passed, descriptor 3, when {@code LISTEN_PID} is this
+     *       process and {@code LISTEN_FDS} is at least 1: a {@code .socket} unit with
+     *       {@code ListenStream=PORT} and {@code Accept=no}, or
+     *       {@code systemd-socket-activate -l PORT java ...}. Adopting it calls libc, so module
+     *       {@code dev.socketserver.unix} (artifact net-unix) must be on the module path (this
+     *       module does not depend on it; it is found as a service), and the JVM should run with
+     *       {@code --enable-native-access=dev.socketserver.unix}. One socket per process (the JDK
+     *       adopts one inherited channel): if systemd passes more, the others stay unserved and a
+     *       warning says so. Standard output and error keep working after the server closes.</li>
+     * </ul>
+     * The server owns the socket and closes it. If there is none, the variables name another
+     * process, the socket is not a listening TCP socket, or net-unix is missing, {@code build()}
+     * fails with an {@code IOException} saying which and what to do. Not with
+     * {@link Concurrency#processes(int)}.
      */
     public Builder inheritedChannel() {
       this.inherited = true;
@@ -194,13 +204,20 @@ public final class TcpServer {
                   + " channel: use bind(...), or another policy with inheritedChannel()");
         }
         return Prefork.build(
-            "tcp", settings, address(), Builder::reservation, (s, a) -> serve(s, bound(a, true), options));
+            "tcp", settings, address(), Builder::reservation, (s, a) -> serve(s, bound(a, true), options, () -> {}));
       }
-      return serve(settings, inherited ? inherited() : bound(address(), false), options);
+      if (inherited) {
+        InheritedListener listener = InheritedListener.take("TCP server", false);
+        return serve(settings, listener.channel(), options, listener.afterClose());
+      }
+      return serve(settings, bound(address(), false), options, () -> {});
     }
 
     private Server serve(
-        ServerSettings<Connection> settings, ServerSocketChannel listener, Map<SocketOption<?>, Object> options)
+        ServerSettings<Connection> settings,
+        ServerSocketChannel listener,
+        Map<SocketOption<?>, Object> options,
+        Runnable afterClose)
         throws IOException {
       Counters counters = new Counters();
       String name = "tcp " + listener.getLocalAddress();
@@ -211,7 +228,7 @@ public final class TcpServer {
               streamSettings(),
               channel -> configure(channel, options),
               counters,
-              () -> {});
+              afterClose);
       return new ServerCore<>(name, settings, acceptor, counters);
     }
 
@@ -263,26 +280,6 @@ public final class TcpServer {
         listener.close();
         throw e;
       }
-    }
-
-    private static ServerSocketChannel inherited() throws IOException {
-      Channel channel = System.inheritedChannel();
-      if (channel instanceof ServerSocketChannel listener) {
-        return listener;
-      }
-      String fds = System.getenv("LISTEN_FDS");
-      String pid = System.getenv("LISTEN_PID");
-      if (fds != null && String.valueOf(ProcessHandle.current().pid()).equals(pid)) {
-        throw new IOException(
-            "systemd passed " + fds + " listening socket(s) from descriptor 3 (LISTEN_FDS=" + fds
-                + "), but the JDK can only adopt descriptor 0 (System.inheritedChannel() is "
-                + channel + "): set StandardInput=socket in the service unit, or start the JVM with"
-                + " `exec java ... <&3`");
-      }
-      throw new IOException(
-          "no inherited listening socket (System.inheritedChannel() is " + channel
-              + "): start this program from inetd or a socket-activating launcher with a"
-              + " listening TCP socket as its standard input, or use bind(...)");
     }
 
     @SuppressWarnings("unchecked") // each value was put with its own option's type

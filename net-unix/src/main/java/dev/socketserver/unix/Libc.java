@@ -36,13 +36,19 @@ import org.jspecify.annotations.Nullable;
 @SuppressWarnings("restricted")
 final class Libc {
   static final int AF_UNIX = 1;
+  static final int AF_INET = 2;
+  static final int AF_INET6 = 10;
+  static final int SOCK_STREAM = 1;
   static final int SOCK_DGRAM = 2;
   static final int SOCK_NONBLOCK = 04000;
   static final int SOCK_CLOEXEC = 02000000;
   static final int SOL_SOCKET = 1;
   static final int SO_SNDBUF = 7;
   static final int SO_RCVBUF = 8;
+  static final int SO_TYPE = 3;
   static final int SO_PASSCRED = 16;
+  static final int SO_ACCEPTCONN = 30;
+  static final int SO_DOMAIN = 39;
   static final int SCM_CREDENTIALS = 2;
   static final int MSG_TRUNC = 0x20;
   static final int MSG_DONTWAIT = 0x40;
@@ -51,9 +57,11 @@ final class Libc {
   static final int EFD_CLOEXEC = 02000000;
   static final short POLLIN = 0x1;
   static final int EINTR = 4;
+  static final int EBADF = 9;
   static final int EAGAIN = 11;
   static final int ERANGE = 34;
   static final int EADDRINUSE = 98;
+  static final int ENOTSOCK = 88;
   static final int ECONNREFUSED = 111;
 
   /** {@code struct sockaddr_un}: {@code sa_family_t sun_family; char sun_path[108];}. */
@@ -76,6 +84,9 @@ final class Libc {
   private final MethodHandle close;
   private final MethodHandle fchmod;
   private final MethodHandle setsockopt;
+  private final MethodHandle getsockopt;
+  private final MethodHandle dup;
+  private final MethodHandle dup2;
   private final MethodHandle recvmsg;
   private final MethodHandle sendto;
   private final MethodHandle poll;
@@ -98,6 +109,10 @@ final class Libc {
     fchmod = handle(linker, libc, "fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
     setsockopt = handle(linker, libc, "setsockopt",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errno);
+    getsockopt = handle(linker, libc, "getsockopt",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), errno);
+    dup = handle(linker, libc, "dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno);
+    dup2 = handle(linker, libc, "dup2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
     recvmsg = handle(linker, libc, "recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), errno);
     sendto = handle(linker, libc, "sendto",
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), errno);
@@ -127,7 +142,8 @@ final class Libc {
     }
     String os = System.getProperty("os.name", "");
     if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) {
-      throw new IOException("Unix datagram sockets are implemented for Linux only, not " + os);
+      throw new IOException(
+          "Unix datagram sockets and systemd socket activation are implemented for Linux only, not " + os);
     }
     synchronized (LOCK) {
       libc = instance;
@@ -146,8 +162,8 @@ final class Libc {
   /** The message when the JVM refuses native access: what failed and the flag that fixes it. */
   static IOException nativeAccessDenied(IllegalCallerException e) {
     return new IOException(
-        "Unix datagram sockets need native access (libc through the FFM API), which this JVM"
-            + " denies to module " + Libc.class.getModule().getName() + ": " + NATIVE_ACCESS_HELP,
+        "Unix datagram sockets and systemd socket activation need native access (libc through the"
+            + " FFM API), which this JVM denies to module " + Libc.class.getModule().getName() + ": " + NATIVE_ACCESS_HELP,
         e);
   }
 
@@ -237,6 +253,19 @@ final class Libc {
 
   int setsockopt(MemorySegment slot, int fd, int level, int name, MemorySegment value, int length) {
     return call("setsockopt", () -> (int) setsockopt.invokeExact(slot, fd, level, name, value, length));
+  }
+
+  /** {@code getsockopt} of an {@code int} option; {@code value} and {@code length} are out-parameters. */
+  int getsockopt(MemorySegment slot, int fd, int level, int name, MemorySegment value, MemorySegment length) {
+    return call("getsockopt", () -> (int) getsockopt.invokeExact(slot, fd, level, name, value, length));
+  }
+
+  int dup(MemorySegment slot, int fd) {
+    return call("dup", () -> (int) dup.invokeExact(slot, fd));
+  }
+
+  int dup2(MemorySegment slot, int fd, int target) {
+    return call("dup2", () -> (int) dup2.invokeExact(slot, fd, target));
   }
 
   long recvmsg(MemorySegment slot, int fd, MemorySegment message, int flags) {

@@ -2,8 +2,10 @@ package dev.socketserver.unix;
 
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.Server;
+import dev.socketserver.api.ServerSettings;
 import dev.socketserver.api.StreamServerBuilder;
 import dev.socketserver.api.internal.Counters;
+import dev.socketserver.api.internal.InheritedListener;
 import dev.socketserver.api.internal.ServerCore;
 import dev.socketserver.api.internal.StreamAcceptor;
 import java.io.IOException;
@@ -40,7 +42,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The socket file: {@code build()} binds it, replacing a stale socket file nobody listens on
  * and refusing a live socket or any other kind of file; it gets the permissions given
- * ({@code rw-------} by default: only this user can connect); {@code close()} removes it.
+ * ({@code rw-------} by default: only this user can connect); {@code close()} removes it. A
+ * server started by systemd's socket activation serves the socket it was given instead
+ * ({@link Builder#inheritedChannel()}), whose file is systemd's.
  *
  * <p>Linux abstract-namespace addresses (a name with no file, {@code "\0name"}) are not
  * available for stream servers: the JDK's {@code UnixDomainSocketAddress} cannot hold one, and a
@@ -105,6 +109,7 @@ public final class UnixStreamServer {
    */
   public static final class Builder extends StreamServerBuilder<Builder> {
     private @Nullable Path path;
+    private boolean inherited;
     private int backlog = 1024;
     private Set<PosixFilePermission> permissions =
         EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
@@ -114,12 +119,36 @@ public final class UnixStreamServer {
     /** Binds to the socket file {@code path}; a relative path is relative to the working directory. */
     public Builder bind(Path path) {
       this.path = Objects.requireNonNull(path, "path");
+      this.inherited = false;
       return this;
     }
 
     /** Binds to {@code address}'s socket file; as {@link #bind(Path)}. */
     public Builder bind(UnixDomainSocketAddress address) {
       return bind(address.getPath());
+    }
+
+    /**
+     * Serves on the listening Unix-domain socket this process inherited, instead of binding one:
+     * a listening socket on standard input (descriptor 0: inetd, {@code StandardInput=socket}),
+     * else the first socket systemd passed (descriptor 3, when {@code LISTEN_PID} is this process
+     * and {@code LISTEN_FDS} at least 1: a {@code .socket} unit with
+     * {@code ListenStream=/run/app.sock} and {@code Accept=no}, or
+     * {@code systemd-socket-activate -l /run/app.sock java ...}). Adopting descriptor 3 calls
+     * libc, so run the JVM with {@code --enable-native-access=dev.socketserver.unix}. One socket
+     * per process (the JDK adopts one inherited channel): if systemd passes more, the others stay
+     * unserved and a warning says so.
+     *
+     * <p>The socket file is the launcher's: its permissions (systemd's {@code SocketMode=}) are
+     * left as they are, {@link #permissions(Set)} does not apply, and closing the server does not
+     * remove the file. The server owns the socket and closes it. If there is no such socket, the
+     * variables name another process or the socket is not a listening Unix-domain one,
+     * {@link #build()} fails with an {@code IOException} saying which.
+     */
+    public Builder inheritedChannel() {
+      this.inherited = true;
+      this.path = null;
+      return this;
     }
 
     /**
@@ -173,9 +202,14 @@ public final class UnixStreamServer {
     @Override
     public Server build() throws IOException {
       var settings = settings();
+      if (inherited) {
+        InheritedListener listener = InheritedListener.take("Unix stream server", true);
+        return serve(settings, listener.channel(), "unix " + listener.channel().getLocalAddress(),
+            listener.afterClose());
+      }
       Path p = path;
       if (p == null) {
-        throw new IllegalStateException("no path: call bind(...) before build()");
+        throw new IllegalStateException("no path: call bind(...) or inheritedChannel() before build()");
       }
       SocketFile.pathBytes(p);
       String what = "Unix stream server";
@@ -205,10 +239,15 @@ public final class UnixStreamServer {
         SocketFile.removeQuietly(p);
         throw e;
       }
+      return serve(settings, listener, "unix " + p, file::remove);
+    }
+
+    private Server serve(
+        ServerSettings<Connection> settings, ServerSocketChannel listener, String name, Runnable afterClose)
+        throws IOException {
       Counters counters = new Counters();
-      String name = "unix " + p;
       StreamAcceptor acceptor =
-          StreamAcceptor.open(listener, name, streamSettings(), channel -> {}, counters, file::remove);
+          StreamAcceptor.open(listener, name, streamSettings(), channel -> {}, counters, afterClose);
       return new ServerCore<>(name, settings, acceptor, counters);
     }
 

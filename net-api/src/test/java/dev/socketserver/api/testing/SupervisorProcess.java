@@ -44,13 +44,9 @@ public final class SupervisorProcess implements AutoCloseable {
 
   /** Starts {@code main} with {@code args} as a child process. */
   public SupervisorProcess(Class<?> main, String... args) throws IOException {
-    String classPath = Stream.of(
-            System.getProperty("jdk.module.path", ""), System.getProperty("java.class.path", ""), classes(main))
-        .filter(s -> !s.isEmpty())
-        .collect(Collectors.joining(File.pathSeparator));
     List<String> command = new ArrayList<>(List.of(
         ProcessHandle.current().info().command().orElseThrow(),
-        "-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath, main.getName()));
+        "-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath(main), main.getName()));
     command.addAll(List.of(args));
     process = new ProcessBuilder(command).start();
     out = new BufferedReader(new InputStreamReader(process.getInputStream(), UTF_8));
@@ -65,6 +61,16 @@ public final class SupervisorProcess implements AutoCloseable {
         // the child is gone
       }
     });
+  }
+
+  /**
+   * Returns a class path that runs {@code main} in a child JVM: the test JVM's module path and
+   * class path, then {@code main}'s own classes.
+   */
+  static String classPath(Class<?> main) {
+    return Stream.of(System.getProperty("jdk.module.path", ""), System.getProperty("java.class.path", ""), classes(main))
+        .filter(s -> !s.isEmpty())
+        .collect(Collectors.joining(File.pathSeparator));
   }
 
   /** The directory or jar of {@code main}: test classes are patched into a module, the child runs them on the class path. */
