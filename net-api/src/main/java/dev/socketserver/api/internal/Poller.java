@@ -11,8 +11,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the readiness of many channels: one selector and one platform thread that calls each
+ * Owns the readiness of many channels: one selector and one virtual thread that calls each
  * registered channel's {@link Ready} back when it is ready.
+ *
+ * <p>The poller runs on a virtual thread so that the handler threads it wakes are scheduled on
+ * the carrier it runs on (a hand-off within the scheduler, not a wake-up from outside it). It
+ * therefore never spins: after a select that dispatched nothing, or dispatched a key another
+ * thread was cancelling, it yields its carrier to the thread whose change is still in flight.
  *
  * <p>Each channel is registered once, for its whole life (no re-arming per read); interest
  * changes made from other threads take effect after {@link #wakeup()}. Thread-safe. The poller
@@ -39,11 +44,13 @@ public final class Poller implements AutoCloseable {
   private final Thread thread;
   private final long sweepNanos;
   private volatile boolean closed;
+  // Poller thread only: a dispatched key had been cancelled by another thread.
+  private boolean stale;
 
   private Poller(String name, Duration sweepInterval) throws IOException {
     this.selector = Selector.open();
     this.sweepNanos = ChannelTimeouts.nanos(sweepInterval);
-    this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
+    this.thread = Thread.ofVirtual().name(name).unstarted(this::run);
   }
 
   /** Opens a poller and starts its thread. */
@@ -98,18 +105,27 @@ public final class Poller implements AutoCloseable {
     try {
       long nextSweep = System.nanoTime() + sweepNanos;
       while (!closed) {
+        int dispatched;
         if (sweepNanos == 0) {
-          selector.select(Poller::dispatch);
-          continue;
+          dispatched = selector.select(this::dispatch);
+        } else {
+          long wait = nextSweep - System.nanoTime();
+          dispatched = wait > 0
+              ? selector.select(this::dispatch, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)))
+              : 0;
+          long now = System.nanoTime();
+          if (now - nextSweep >= 0) {
+            sweep(now);
+            nextSweep = now + sweepNanos;
+          }
         }
-        long wait = nextSweep - System.nanoTime();
-        if (wait > 0) {
-          selector.select(Poller::dispatch, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
-        }
-        long now = System.nanoTime();
-        if (now - nextSweep >= 0) {
-          sweep(now);
-          nextSweep = now + sweepNanos;
+        if (dispatched == 0 || stale) {
+          // A key another thread has cancelled, or whose interest it has dropped, stays in the
+          // kernel's (level-triggered) ready list until that thread has queued the change and
+          // the next select applies it. That thread may be a virtual thread waiting for this
+          // poller's carrier: let it run rather than spin.
+          stale = false;
+          Thread.yield();
         }
       }
     } catch (IOException | RuntimeException | Error e) {
@@ -139,12 +155,13 @@ public final class Poller implements AutoCloseable {
     }
   }
 
-  private static void dispatch(SelectionKey key) {
+  private void dispatch(SelectionKey key) {
     if (key.attachment() instanceof Ready ready) {
       try {
         ready.ready(key.readyOps());
       } catch (CancelledKeyException e) {
-        // closed by another thread since it was selected: nothing to do
+        // closed by another thread since it was selected: its deregistration is still queued
+        stale = true;
       } catch (RuntimeException e) {
         log.warn("Readiness callback failed for {}", key.channel(), e);
       }
