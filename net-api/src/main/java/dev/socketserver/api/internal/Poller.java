@@ -6,6 +6,7 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,9 +16,11 @@ import org.slf4j.LoggerFactory;
  * registered channel's {@link Ready} back when it is ready.
  *
  * <p>The poller runs on a virtual thread so that the handler threads it wakes are scheduled on
- * the carrier it runs on (a hand-off within the scheduler, not a wake-up from outside it). It
- * therefore never spins: after a select that dispatched nothing, or dispatched a key another
- * thread was cancelling, it yields its carrier to the thread whose change is still in flight.
+ * the carrier it runs on (a hand-off within the scheduler, not a wake-up from outside it). Keys
+ * are cancelled and their channels closed only on the poller thread ({@link #execute}): a key
+ * cancelled by another thread stays in the kernel's ready list until that thread has queued the
+ * cancellation, and a poller spinning on it can keep that thread, a virtual thread blocked on the
+ * selector's monitor, from ever running.
  *
  * <p>Each channel is registered once, for its whole life (no re-arming per read); interest
  * changes made from other threads take effect after {@link #wakeup()}. Thread-safe. The poller
@@ -44,8 +47,9 @@ public final class Poller implements AutoCloseable {
   private final Thread thread;
   private final long sweepNanos;
   private volatile boolean closed;
-  // Poller thread only: a dispatched key had been cancelled by another thread.
-  private boolean stale;
+  // Work for the poller thread, run before each select; run by the caller once it has stopped.
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private volatile boolean terminated;
 
   private Poller(String name, Duration sweepInterval) throws IOException {
     this.selector = Selector.open();
@@ -82,9 +86,38 @@ public final class Poller implements AutoCloseable {
     return channel.register(selector, 0);
   }
 
-  /** Makes interest changes and cancellations made by other threads take effect now. */
+  /** Makes interest changes made by other threads take effect now. */
   public void wakeup() {
     selector.wakeup();
+  }
+
+  /**
+   * Runs {@code task} on the poller thread before its next select, or at once if called on it;
+   * once the poller has stopped, on the calling thread. Tasks must not block. This is where keys
+   * are cancelled and registered channels closed.
+   */
+  public void execute(Runnable task) {
+    if (Thread.currentThread() == thread) {
+      task.run();
+      return;
+    }
+    tasks.add(task);
+    if (terminated) {
+      runTasks();
+    } else {
+      selector.wakeup();
+    }
+  }
+
+  private void runTasks() {
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        log.warn("Poller task failed on {}", thread.getName(), e);
+      }
+    }
   }
 
   /** Stops the poller thread and closes its selector, waiting briefly for the thread to end. */
@@ -105,27 +138,19 @@ public final class Poller implements AutoCloseable {
     try {
       long nextSweep = System.nanoTime() + sweepNanos;
       while (!closed) {
-        int dispatched;
+        runTasks();
         if (sweepNanos == 0) {
-          dispatched = selector.select(this::dispatch);
-        } else {
-          long wait = nextSweep - System.nanoTime();
-          dispatched = wait > 0
-              ? selector.select(this::dispatch, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)))
-              : 0;
-          long now = System.nanoTime();
-          if (now - nextSweep >= 0) {
-            sweep(now);
-            nextSweep = now + sweepNanos;
-          }
+          selector.select(Poller::dispatch);
+          continue;
         }
-        if (dispatched == 0 || stale) {
-          // A key another thread has cancelled, or whose interest it has dropped, stays in the
-          // kernel's (level-triggered) ready list until that thread has queued the change and
-          // the next select applies it. That thread may be a virtual thread waiting for this
-          // poller's carrier: let it run rather than spin.
-          stale = false;
-          Thread.yield();
+        long wait = nextSweep - System.nanoTime();
+        if (wait > 0) {
+          selector.select(Poller::dispatch, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
+        }
+        long now = System.nanoTime();
+        if (now - nextSweep >= 0) {
+          sweep(now);
+          nextSweep = now + sweepNanos;
         }
       }
     } catch (IOException | RuntimeException | Error e) {
@@ -133,11 +158,13 @@ public final class Poller implements AutoCloseable {
         log.error("Poller {} stopped: {}", thread.getName(), e.toString(), e);
       }
     } finally {
+      terminated = true;
       try {
         selector.close();
       } catch (IOException e) {
         log.debug("Closing selector of {} failed", thread.getName(), e);
       }
+      runTasks();
     }
   }
 
@@ -155,13 +182,12 @@ public final class Poller implements AutoCloseable {
     }
   }
 
-  private void dispatch(SelectionKey key) {
+  private static void dispatch(SelectionKey key) {
     if (key.attachment() instanceof Ready ready) {
       try {
         ready.ready(key.readyOps());
       } catch (CancelledKeyException e) {
-        // closed by another thread since it was selected: its deregistration is still queued
-        stale = true;
+        // the selector was closed meanwhile (keys are cancelled on this thread only)
       } catch (RuntimeException e) {
         log.warn("Readiness callback failed for {}", key.channel(), e);
       }
