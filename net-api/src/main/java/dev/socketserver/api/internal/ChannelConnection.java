@@ -19,6 +19,7 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -58,8 +59,13 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
   private final Output output = new Output();
 
   private final ReentrantLock lock = new ReentrantLock();
+  // Waiting: the one thread reading (writing) parks itself and names itself here, so a signal is
+  // one unpark and a wait allocates nothing (a Condition allocates a node per await). A second
+  // thread waiting on the same side at once (a misuse, but legal) queues on the Condition.
   private final Condition readable = lock.newCondition();
   private final Condition writable = lock.newCondition();
+  private @Nullable Thread reader; // guarded by lock
+  private @Nullable Thread writer; // guarded by lock
   // Guarded by lock. Invariant: inbound is null or in read mode with bytes remaining.
   private @Nullable ByteBuffer inbound;
   private boolean eof;
@@ -245,16 +251,21 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       if (b != null) {
         readPool.give(b);
       }
-      key.cancel();
+      signal(reader, readable);
       readable.signalAll();
+      signal(writer, writable);
       writable.signalAll();
     } finally {
       lock.unlock();
     }
-    closeQuietly(channel);
     Events.closed(remote, System.nanoTime() - openedAt, bytesIn, bytesOut, reason == null ? "closed" : reason);
-    // The selector releases a cancelled channel's descriptor on its next select.
-    poller.wakeup();
+    // On the poller thread: see Poller. The selector releases the descriptor on its next select.
+    poller.execute(this::release);
+  }
+
+  private void release() {
+    key.cancel();
+    closeQuietly(channel);
   }
 
   @Override
@@ -271,7 +282,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       try {
         canWrite = true;
         dropInterest(SelectionKey.OP_WRITE);
-        writable.signal();
+        signal(writer, writable);
       } finally {
         lock.unlock();
       }
@@ -322,7 +333,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
         dropInterest(SelectionKey.OP_READ);
       }
       if (n != 0 || eof || readFailure != null) {
-        readable.signal();
+        signal(reader, readable);
       }
     } finally {
       lock.unlock();
@@ -383,13 +394,13 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       }
       try {
         if (timeout == 0) {
-          readable.await();
+          await(true, readable, 0);
         } else if (left <= 0) {
           counters.hit(Limit.READ_TIMEOUT, remote, Duration.ofNanos(timeout));
           throw new SocketTimeoutException(
               "Read timed out after " + Duration.ofNanos(timeout) + " waiting for " + remote);
         } else {
-          left = readable.awaitNanos(left);
+          left = await(true, readable, left);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -668,14 +679,14 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
           throw closedException();
         }
         if (timeout == 0) {
-          writable.await();
+          await(false, writable, 0);
         } else if (left <= 0) {
           counters.hit(Limit.WRITE_TIMEOUT, remote, Duration.ofNanos(timeout));
           throw new SocketTimeoutException(
               "Write timed out after " + Duration.ofNanos(timeout) + " waiting for " + remote
                   + " to read");
         } else {
-          left = writable.awaitNanos(left);
+          left = await(false, writable, left);
         }
       }
     } catch (InterruptedException e) {
@@ -684,6 +695,56 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
     } finally {
       lock.unlock();
     }
+  }
+
+  // lock held
+  private static void signal(@Nullable Thread waiter, Condition queued) {
+    if (waiter != null) {
+      LockSupport.unpark(waiter);
+    }
+    queued.signal();
+  }
+
+  /**
+   * Waits, with the lock held on entry and on return, until signalled, interrupted or {@code nanos}
+   * pass (0: no time limit); may return early for no reason, so callers re-check their state.
+   * Returns the nanoseconds left, as {@link Condition#awaitNanos} does.
+   */
+  private long await(boolean reading, Condition queued, long nanos) throws InterruptedException {
+    Thread me = Thread.currentThread();
+    Thread other = reading ? reader : writer;
+    if (other != null && other != me) {
+      if (nanos == 0) {
+        queued.await();
+        return 0;
+      }
+      return queued.awaitNanos(nanos);
+    }
+    if (reading) {
+      reader = me;
+    } else {
+      writer = me;
+    }
+    long start = nanos == 0 ? 0 : System.nanoTime();
+    lock.unlock();
+    try {
+      if (nanos == 0) {
+        LockSupport.park(this);
+      } else {
+        LockSupport.parkNanos(this, nanos);
+      }
+    } finally {
+      lock.lock();
+      if (reading) {
+        reader = null;
+      } else {
+        writer = null;
+      }
+    }
+    if (Thread.interrupted()) {
+      throw new InterruptedException();
+    }
+    return nanos == 0 ? 0 : nanos - (System.nanoTime() - start);
   }
 
   // lock held

@@ -6,13 +6,21 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the readiness of many channels: one selector and one platform thread that calls each
+ * Owns the readiness of many channels: one selector and one virtual thread that calls each
  * registered channel's {@link Ready} back when it is ready.
+ *
+ * <p>The poller runs on a virtual thread so that the handler threads it wakes are scheduled on
+ * the carrier it runs on (a hand-off within the scheduler, not a wake-up from outside it). Keys
+ * are cancelled and their channels closed only on the poller thread ({@link #execute}): a key
+ * cancelled by another thread stays in the kernel's ready list until that thread has queued the
+ * cancellation, and a poller spinning on it can keep that thread, a virtual thread blocked on the
+ * selector's monitor, from ever running.
  *
  * <p>Each channel is registered once, for its whole life (no re-arming per read); interest
  * changes made from other threads take effect after {@link #wakeup()}. Thread-safe. The poller
@@ -39,11 +47,14 @@ public final class Poller implements AutoCloseable {
   private final Thread thread;
   private final long sweepNanos;
   private volatile boolean closed;
+  // Work for the poller thread, run before each select; run by the caller once it has stopped.
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private volatile boolean terminated;
 
   private Poller(String name, Duration sweepInterval) throws IOException {
     this.selector = Selector.open();
     this.sweepNanos = ChannelTimeouts.nanos(sweepInterval);
-    this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
+    this.thread = Thread.ofVirtual().name(name).unstarted(this::run);
   }
 
   /** Opens a poller and starts its thread. */
@@ -75,9 +86,38 @@ public final class Poller implements AutoCloseable {
     return channel.register(selector, 0);
   }
 
-  /** Makes interest changes and cancellations made by other threads take effect now. */
+  /** Makes interest changes made by other threads take effect now. */
   public void wakeup() {
     selector.wakeup();
+  }
+
+  /**
+   * Runs {@code task} on the poller thread before its next select, or at once if called on it;
+   * once the poller has stopped, on the calling thread. Tasks must not block. This is where keys
+   * are cancelled and registered channels closed.
+   */
+  public void execute(Runnable task) {
+    if (Thread.currentThread() == thread) {
+      task.run();
+      return;
+    }
+    tasks.add(task);
+    if (terminated) {
+      runTasks();
+    } else {
+      selector.wakeup();
+    }
+  }
+
+  private void runTasks() {
+    Runnable task;
+    while ((task = tasks.poll()) != null) {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        log.warn("Poller task failed on {}", thread.getName(), e);
+      }
+    }
   }
 
   /** Stops the poller thread and closes its selector, waiting briefly for the thread to end. */
@@ -98,6 +138,7 @@ public final class Poller implements AutoCloseable {
     try {
       long nextSweep = System.nanoTime() + sweepNanos;
       while (!closed) {
+        runTasks();
         if (sweepNanos == 0) {
           selector.select(Poller::dispatch);
           continue;
@@ -117,11 +158,13 @@ public final class Poller implements AutoCloseable {
         log.error("Poller {} stopped: {}", thread.getName(), e.toString(), e);
       }
     } finally {
+      terminated = true;
       try {
         selector.close();
       } catch (IOException e) {
         log.debug("Closing selector of {} failed", thread.getName(), e);
       }
+      runTasks();
     }
   }
 
@@ -144,7 +187,7 @@ public final class Poller implements AutoCloseable {
       try {
         ready.ready(key.readyOps());
       } catch (CancelledKeyException e) {
-        // closed by another thread since it was selected: nothing to do
+        // the selector was closed meanwhile (keys are cancelled on this thread only)
       } catch (RuntimeException e) {
         log.warn("Readiness callback failed for {}", key.channel(), e);
       }
