@@ -58,7 +58,10 @@ public interface Server extends AutoCloseable {
   ServerMetrics metrics();
 
   /**
-   * Accepts and dispatches requests on the calling thread until {@link #shutdown()}.
+   * Accepts and dispatches requests until {@link #shutdown()}, on the calling thread; under
+   * {@link Concurrency#virtualThreads()}, on a virtual thread that the calling thread waits for,
+   * so that starting a handler thread is a hand-off within the scheduler. Interrupting the
+   * calling thread shuts the server down in both cases.
    *
    * <p>Returns once the server stops accepting; requests still in flight may go on running
    * (see {@link #awaitTermination}). Returns at once if the server was already shut down.
@@ -70,9 +73,10 @@ public interface Server extends AutoCloseable {
   void serveForever();
 
   /**
-   * Runs {@link #serveForever()} on a new platform thread, named after the server, and returns
-   * this server. The thread is not a daemon: a started server keeps the JVM alive until it is
-   * shut down.
+   * Runs {@link #serveForever()} on a new thread, named after the server, and returns this
+   * server. A started server keeps the JVM alive until it is shut down: the thread is a
+   * non-daemon platform thread (under {@link Concurrency#virtualThreads()}, one that waits for the
+   * virtual thread serving).
    *
    * @throws IllegalStateException if the server is already serving or was shut down
    */

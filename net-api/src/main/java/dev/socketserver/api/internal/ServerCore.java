@@ -1,5 +1,6 @@
 package dev.socketserver.api.internal;
 
+import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.DrainReport;
 import dev.socketserver.api.ErrorHandler;
 import dev.socketserver.api.FrameException;
@@ -64,6 +65,7 @@ public final class ServerCore<R> implements Server {
   // Guarded by lock.
   private State state = State.NEW;
   private @Nullable Thread servingThread;
+  private final boolean virtualLoop;
   private boolean listenerClosing;
   private boolean listenerClosed;
   private boolean terminating;
@@ -89,6 +91,7 @@ public final class ServerCore<R> implements Server {
     this.waitOnClose = settings.concurrency().waitOnClose();
     this.limit = settings.concurrency().limit().orElse(Integer.MAX_VALUE);
     this.dispatcher = Dispatcher.of(settings.concurrency(), name);
+    this.virtualLoop = settings.concurrency().mode() == Concurrency.Mode.VIRTUAL_THREADS;
     log.debug("Server {} bound, concurrency {}", name, settings.concurrency());
   }
 
@@ -119,22 +122,63 @@ public final class ServerCore<R> implements Server {
 
   // ---- serving ----
 
+  // Under virtualThreads() the loop itself runs on a virtual thread, whichever thread asked for
+  // it: the handler threads it starts are then queued on its own carrier instead of being
+  // submitted to the scheduler from outside it, a wake-up of another carrier each (the same
+  // reason the poller is a virtual thread). The caller's thread only waits for the loop.
+
   @Override
   public void serveForever() {
-    if (enterServing(Thread.currentThread())) {
-      serveLoop();
+    if (!virtualLoop) {
+      if (enterServing(Thread.currentThread())) {
+        serveLoop();
+      }
+      return;
+    }
+    Thread loop = Thread.ofVirtual().name("socketserver-serve " + name).unstarted(this::serveLoop);
+    if (enterServing(loop)) {
+      loop.start();
+      awaitLoop(loop);
     }
   }
 
   @Override
   public Server start() {
-    Thread thread =
-        Thread.ofPlatform().name("socketserver-serve " + name).daemon(false).unstarted(this::serveLoop);
-    if (!enterServing(thread)) {
+    Thread loop = virtualLoop
+        ? Thread.ofVirtual().name("socketserver-serve " + name).unstarted(this::serveLoop)
+        : Thread.ofPlatform().name("socketserver-serve " + name).daemon(false).unstarted(this::serveLoop);
+    if (!enterServing(loop)) {
       throw new IllegalStateException("cannot start " + this + ": it was shut down");
     }
-    thread.start();
+    if (virtualLoop) {
+      // Virtual threads are daemons: this one keeps the JVM alive, as start() promises.
+      Thread.ofPlatform().name("socketserver-serve " + name + " (waiting)").daemon(false).start(() -> {
+        loop.start();
+        awaitLoop(loop);
+      });
+    } else {
+      loop.start();
+    }
     return this;
+  }
+
+  /** Waits for the serving loop; interrupting the waiting thread interrupts the loop. */
+  private static void awaitLoop(Thread loop) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        loop.join();
+        break;
+      } catch (InterruptedException e) {
+        if (!interrupted) {
+          interrupted = true;
+          loop.interrupt(); // the loop treats it as a shutdown, as on the calling thread
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The serving loop, on the thread {@link #enterServing} registered. */
