@@ -414,6 +414,11 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       inbound = null;
       readPool.give(b);
     }
+    resumeReading();
+  }
+
+  // lock held: after the reader consumed, reads resume once the buffer is at most half full
+  private void resumeReading() {
     ByteBuffer left = inbound;
     if (readPaused && (left == null || left.remaining() <= left.capacity() / 2)) {
       readPaused = false;
@@ -500,11 +505,12 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
     }
 
     /**
-     * Streams to {@code out} until end of stream. Into this connection's own output (an echo) the
-     * bytes go straight from the pooled inbound buffer to the pooled write buffer: no intermediate
-     * array, so a handler parked in {@code transferTo} holds no buffer at all while idle (the
-     * inherited method allocates 16 KiB per call and keeps it for the connection's life) and each
-     * chunk is copied once, not twice. Other streams get the inherited behaviour.
+     * Streams to {@code out} until end of stream. Into this connection's own output (an echo) no
+     * intermediate array is used, so a handler parked in {@code transferTo} holds no buffer at all
+     * while idle (the inherited method allocates 16 KiB per call and keeps it for the connection's
+     * life): the pooled buffer the poller read into is written to the channel as it is when
+     * nothing is buffered ahead of it (no copy), else copied into the write buffer behind what is.
+     * Other streams get the inherited behaviour.
      */
     @Override
     public long transferTo(OutputStream out) throws IOException {
@@ -514,18 +520,36 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       }
       long total = 0;
       while (true) {
+        ByteBuffer taken = null;
         lock.lock();
         try {
           ByteBuffer b = awaitInbound(); // flushes what the previous turns buffered first
           if (b == null) {
             return total;
           }
-          total += output.put(b);
-          consumed(b);
+          if (output.isEmpty()) {
+            // Nothing is buffered ahead of these bytes: write the poller's buffer itself, no copy.
+            // The poller reads what comes next into a new one.
+            taken = b;
+            inbound = null;
+            resumeReading();
+          } else {
+            total += output.put(b);
+            consumed(b);
+          }
         } finally {
           lock.unlock();
         }
-        output.drainIfFull();
+        if (taken == null) {
+          output.drainIfFull();
+          continue;
+        }
+        try {
+          total += taken.remaining();
+          output.writeFully(taken);
+        } finally {
+          readPool.give(taken);
+        }
       }
     }
 
@@ -644,6 +668,12 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       ChannelConnection.this.close();
     }
 
+    /** True if nothing is buffered. */
+    boolean isEmpty() {
+      ByteBuffer b = buffer;
+      return b == null || b.position() == 0;
+    }
+
     /** Writes out what {@code b} holds (write mode) and clears it. */
     private void drain(ByteBuffer b) throws IOException {
       if (b.position() == 0) {
@@ -651,18 +681,23 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       }
       b.flip();
       try {
-        while (b.hasRemaining()) {
-          int n = channel.write(b);
-          if (n > 0) {
-            counters.written(n);
-            bytesOut += n;
-            lastActivity = System.nanoTime();
-          } else {
-            awaitWritable();
-          }
-        }
+        writeFully(b);
       } finally {
         b.clear();
+      }
+    }
+
+    /** Writes all of {@code b}'s remaining bytes, waiting for room as needed. */
+    void writeFully(ByteBuffer b) throws IOException {
+      while (b.hasRemaining()) {
+        int n = channel.write(b);
+        if (n > 0) {
+          counters.written(n);
+          bytesOut += n;
+          lastActivity = System.nanoTime();
+        } else {
+          awaitWritable();
+        }
       }
     }
   }
