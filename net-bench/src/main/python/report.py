@@ -435,41 +435,36 @@ def main():
     svg_chart(groups, a.svg)
 
 
-LIMITS = """How to read it, and what the runs made while this harness was built showed (on a machine shared
-with other builds: re-check on a quiet one):
+LIMITS = """How to read it (what the runs that built this harness showed; re-check on a quiet machine):
 
-- **System calls.** The C server is the floor: one `read` and one `write` per round trip, plus a share of
-  `epoll_wait`. Netty epoll is the same (`recvfrom`/`sendto`). Ours is the same shape too, about 2.2–2.4
-  per round trip: the poller reads on readiness with one registration per connection for its life, so
-  there is no EAGAIN read and no re-arm per read (the 4 system calls of a plain virtual-thread-per-connection
-  server). Its `epoll_wait` share is larger (fewer ready keys per wake-up) and a few `futex` calls wake an
-  idle carrier thread. The platform-thread policy pays about 3 `futex` per round trip: one OS thread
-  wakes another for every message.
-- **CPU per round trip** is where ours loses: the bytes arrive on the poller thread and are consumed on
-  the handler's virtual thread, so every message crosses a lock, a condition signal, an unpark into the
-  scheduler, a continuation thaw and a freeze; and the poller and the carrier are two OS threads taking
-  turns on one core, a context switch Netty's single event-loop thread never pays.
-- **Allocation per round trip** is not buffers (reads land in pooled direct buffers, and since
-  `Input.transferTo` moves pooled buffer to pooled buffer the echo handler holds no array). It is the
-  hand-off itself: the poller, a platform thread, unparks the handler's virtual thread, and the
-  default scheduler wraps every such submission in a `ForkJoinTask` (the top sampled site); parking
-  freezes the stack into a `StackChunk` when the old one cannot be reused; the `ReentrantLock`
-  condition allocates a wait node per `await`. A few dozen bytes; Netty's echo allocates nothing per
-  message.
+- **System calls.** The C server is the floor: one `read` and one `write` per round trip plus a share of
+  `epoll_wait`; Netty epoll is the same (`recvfrom`/`sendto`), and so is ours, about 2.05–2.2: the poller
+  reads on readiness with one registration per connection for its life, so there is no EAGAIN read and
+  no re-arm per read (the 4 system calls of a plain virtual-thread-per-connection server). The
+  platform-thread policy pays about 3 `futex` per round trip: one OS thread wakes another per message.
+- **CPU per round trip** is what is left between ours and Netty (a few percent at 100 connections, more
+  at 1000 × 4 KiB): the bytes arrive on the poller and are consumed on the handler's virtual thread, so
+  every message still costs a lock, an unpark, a continuation thaw and a freeze that Netty's inline
+  pipeline does not pay. Since the poller and the serving loop are virtual threads, that hand-off stays
+  on one carrier: no OS thread wakes another (the platform-thread poller measured 0.63–0.67× Netty here,
+  the virtual-thread one 0.9–1.1×). At 1000 connections each parked handler's stack (2–3 KB) is touched
+  on every round trip, a working set Netty does not have; that is where 1000 × 4 KiB loses most.
+- **Allocation per round trip** is the JDK's: its default scheduler wraps every submission of a virtual
+  thread in a `ForkJoinTask` (the sampled site above). Ours is gone: reads land in pooled direct buffers,
+  the echo writes the poller's buffer itself, and a waiting handler parks on a field, not a `Condition`
+  (which allocates a node per wait). Reaching 0 would take a custom scheduler, which needs JDK internals.
+- **Idle connections.** A heap histogram of 10 000 idle echo connections (`jcmd PID GC.class_histogram`
+  before and after) shows where the bytes go: the parked handler's frozen stack (`StackChunk`, about 2.9
+  KB a connection) is most of it; the rest (~1.6 KB) is the JDK's `SocketChannelImpl` with its locks and
+  addresses, the `VirtualThread`, our `ChannelConnection` with its lock and streams, and the selector's
+  key. A blocking handler (`input().transferTo(output())`, or any `read()` loop) must keep its stack while
+  it waits, so the ≤ 1.9 KB target needs a handler whose thread ends between messages (the poller would
+  start one when a message arrives): a different handler API, not done. Netty itself measured 2.8–3.8 KB
+  per connection in these runs.
 
-Open question: over TCP the core measured about 0.65× Netty epoll here, while PERF-NOTES measured 0.92×
-for a prototype of the same design (poller thread owns readiness, handlers on virtual threads parked on
-the library's condition); over Unix sockets, where the kernel path is cheaper, it is 0.9×. Profiling that
-difference with stack samples that include native and kernel frames on a quiet machine is the next step.
-
-Ideas that would close the gap, each bigger than a benchmark branch should make: run the poller loop as a
-virtual thread so it shares the carrier with the handlers (PERF-NOTES measured 0.94× Netty for that, vs
-0.92× for a platform poller); wait with `LockSupport.park`/`unpark` on a per-connection waiter field
-instead of a `Condition` (no wait node, no AQS queue); when the handler is already parked in a read and
-the whole message is in, hand it over in one step with the write that follows batched (fewer
-hand-offs per batch). The delimiter decoder allocates about 4.4× a 64 KiB record (its buffer doubles up
-to 128 KiB and is dropped after each record): keeping the grown buffer while records stay large would
-bring that near 1×."""
+The delimiter decoder allocates about 4.4× a 64 KiB record (its buffer doubles up to 128 KiB and is
+dropped after each record): keeping the grown buffer while records stay large would bring that near 1×.
+"""
 
 
 if __name__ == "__main__":
