@@ -10,14 +10,18 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
+import dev.socketserver.api.testing.Await;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -242,6 +246,47 @@ class ConnectionStreamsTest {
             throw new AssertionError(e);
           }
         });
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  void twoThreadsReadingOneConnectionAtOnceAreEachServedAndEachWokenByClose() throws Exception {
+    try (Loopback pair = Loopback.open(ConnectionOptions.defaults(), ConnectionOptions.defaults())) {
+      Connection c = pair.right();
+      ConcurrentLinkedQueue<Integer> got = new ConcurrentLinkedQueue<>();
+      List<Thread> readers = startReaders(c, got);
+      pair.left().output().write(ascii("ab"));
+      pair.left().output().flush();
+      for (Thread t : readers) {
+        t.join();
+      }
+      assertEquals(List.of((int) 'a', (int) 'b'), got.stream().sorted().toList());
+
+      got.clear();
+      readers = startReaders(c, got);
+      pair.right().abort();
+      for (Thread t : readers) {
+        t.join();
+      }
+      assertEquals(List.of(-2, -2), List.copyOf(got), "each waiting reader fails once the connection is closed");
+    }
+  }
+
+  /** Starts two threads each reading one byte of {@code c} (-2 for an IOException), once both wait. */
+  private static List<Thread> startReaders(Connection c, ConcurrentLinkedQueue<Integer> got) {
+    List<Thread> readers = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      readers.add(Thread.ofVirtual().start(() -> {
+        try {
+          got.add(c.input().read());
+        } catch (IOException e) {
+          got.add(-2);
+        }
+      }));
+    }
+    Await.until("both readers waiting", Duration.ofSeconds(5),
+        () -> readers.stream().allMatch(t -> t.getState() == Thread.State.WAITING));
+    return readers;
   }
 
   @Test

@@ -61,11 +61,11 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
   private final ReentrantLock lock = new ReentrantLock();
   // Waiting: the one thread reading (writing) parks itself and names itself here, so a signal is
   // one unpark and a wait allocates nothing (a Condition allocates a node per await). A second
-  // thread waiting on the same side at once (a misuse, but legal) queues on the Condition.
-  private final Condition readable = lock.newCondition();
-  private final Condition writable = lock.newCondition();
+  // thread waiting on the same side at once (a misuse, but legal) waits on the crowd condition,
+  // created then, which every signal wakes.
   private @Nullable Thread reader; // guarded by lock
   private @Nullable Thread writer; // guarded by lock
+  private @Nullable Condition crowd; // guarded by lock
   // Guarded by lock. Invariant: inbound is null or in read mode with bytes remaining.
   private @Nullable ByteBuffer inbound;
   private boolean eof;
@@ -251,10 +251,8 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       if (b != null) {
         readPool.give(b);
       }
-      signal(reader, readable);
-      readable.signalAll();
-      signal(writer, writable);
-      writable.signalAll();
+      signal(reader);
+      signal(writer);
     } finally {
       lock.unlock();
     }
@@ -282,7 +280,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       try {
         canWrite = true;
         dropInterest(SelectionKey.OP_WRITE);
-        signal(writer, writable);
+        signal(writer);
       } finally {
         lock.unlock();
       }
@@ -333,7 +331,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
         dropInterest(SelectionKey.OP_READ);
       }
       if (n != 0 || eof || readFailure != null) {
-        signal(reader, readable);
+        signal(reader);
       }
     } finally {
       lock.unlock();
@@ -394,13 +392,13 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       }
       try {
         if (timeout == 0) {
-          await(true, readable, 0);
+          await(true, 0);
         } else if (left <= 0) {
           counters.hit(Limit.READ_TIMEOUT, remote, Duration.ofNanos(timeout));
           throw new SocketTimeoutException(
               "Read timed out after " + Duration.ofNanos(timeout) + " waiting for " + remote);
         } else {
-          left = await(true, readable, left);
+          left = await(true, left);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -714,14 +712,14 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
           throw closedException();
         }
         if (timeout == 0) {
-          await(false, writable, 0);
+          await(false, 0);
         } else if (left <= 0) {
           counters.hit(Limit.WRITE_TIMEOUT, remote, Duration.ofNanos(timeout));
           throw new SocketTimeoutException(
               "Write timed out after " + Duration.ofNanos(timeout) + " waiting for " + remote
                   + " to read");
         } else {
-          left = await(false, writable, left);
+          left = await(false, left);
         }
       }
     } catch (InterruptedException e) {
@@ -733,11 +731,14 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
   }
 
   // lock held
-  private static void signal(@Nullable Thread waiter, Condition queued) {
+  private void signal(@Nullable Thread waiter) {
     if (waiter != null) {
       LockSupport.unpark(waiter);
     }
-    queued.signal();
+    Condition c = crowd;
+    if (c != null) {
+      c.signalAll();
+    }
   }
 
   /**
@@ -745,10 +746,14 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
    * pass (0: no time limit); may return early for no reason, so callers re-check their state.
    * Returns the nanoseconds left, as {@link Condition#awaitNanos} does.
    */
-  private long await(boolean reading, Condition queued, long nanos) throws InterruptedException {
+  private long await(boolean reading, long nanos) throws InterruptedException {
     Thread me = Thread.currentThread();
     Thread other = reading ? reader : writer;
     if (other != null && other != me) {
+      Condition queued = crowd;
+      if (queued == null) {
+        crowd = queued = lock.newCondition();
+      }
       if (nanos == 0) {
         queued.await();
         return 0;

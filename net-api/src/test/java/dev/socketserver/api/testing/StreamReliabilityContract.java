@@ -17,7 +17,9 @@ import dev.socketserver.api.Server;
 import dev.socketserver.api.StreamServerBuilder;
 import java.io.IOException;
 import java.lang.ref.WeakReference;
+import java.net.ConnectException;
 import java.net.SocketAddress;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.time.Duration;
@@ -101,12 +103,15 @@ public abstract class StreamReliabilityContract extends StreamServerContract {
 
   /**
    * Whether {@code e}, thrown by {@link #connect}, is a connection that was still in the
-   * server's backlog when it stopped listening, so the kernel cut it. Plain transports connect
-   * without the server, so they see the cut on their first read, never here; a TLS client sees
-   * it in its handshake.
+   * server's backlog when it stopped listening, so the kernel cut it. A plain client mostly sees
+   * the cut on its first read, but sees it here, as a reset, when it comes before its connect
+   * call has returned (the kernel completed the handshake, then reset the queued connection); a
+   * TLS client sees it in its handshake.
    */
   protected boolean isCutInBacklog(IOException e) {
-    return false;
+    return e instanceof SocketException
+        && !(e instanceof ConnectException)
+        && String.valueOf(e.getMessage()).startsWith("Connection reset");
   }
 
   private static final RequestHandler<Connection> FRAME_ECHO =
