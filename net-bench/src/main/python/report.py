@@ -295,12 +295,15 @@ def main():
     if any(k[0] == "idle" for k in groups):
         w("## Idle connections: server memory")
         w("")
-        w("A fresh server, warmed by a few echoes; VmRSS (`/proc/PID/status`) before and after the C client "
-          "opens the connections and exchanges 16 bytes on each (so every one was really accepted and served), "
-          "then holds them idle. Bytes per connection = RSS growth / connections.")
+        w("A fresh server, warmed as for the echo runs (100 connections × 64 B, so the JIT has compiled the "
+          "serving path); VmRSS (`/proc/PID/status`) before and after the C client opens the connections and "
+          "exchanges 16 bytes on each (so every one was really accepted and served), then holds them idle. "
+          "Bytes per connection = RSS growth / connections. For the JVM servers also the live heap per "
+          "connection (`jcmd PID GC.class_histogram` totals, each after a full GC): RSS growth on a JVM depends "
+          "on how much of the heap the warm-up had already touched, the live heap does not.")
         w("")
-        w("| server | connections | RSS before | RSS after | bytes per connection | errors | × Netty epoll |")
-        w("|---|---:|---:|---:|---:|---:|---:|")
+        w("| server | connections | RSS before | RSS after | bytes per connection | live heap per connection | errors | × Netty epoll |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|")
         netty = None
         for (sec, server, sc), runs in groups.items():
             if sec == "idle" and server == "netty-epoll":
@@ -309,9 +312,10 @@ def main():
             if sec == "idle":
                 n = sc.split("=")[1]
                 v = med(runs, "bytes_per_conn")
+                heap = med(runs, "heap_per_conn")
                 w(f"| {NAMES[server]} | {n} | {fmt(med(runs, 'rss_before_kb') / 1024, 1)} MiB | "
-                  f"{fmt(med(runs, 'rss_after_kb') / 1024, 1)} MiB | {fmt(v)} | {total(runs, 'errors'):.0f} | "
-                  f"{ratio(v, netty)} |")
+                  f"{fmt(med(runs, 'rss_after_kb') / 1024, 1)} MiB | {fmt(v)} | "
+                  f"{'—' if heap is None else fmt(heap)} | {total(runs, 'errors'):.0f} | {ratio(v, netty)} |")
         w("")
 
     # -- http
@@ -447,20 +451,22 @@ LIMITS = """How to read it (what the runs that built this harness showed; re-che
   every message still costs a lock, an unpark, a continuation thaw and a freeze that Netty's inline
   pipeline does not pay. Since the poller and the serving loop are virtual threads, that hand-off stays
   on one carrier: no OS thread wakes another (the platform-thread poller measured 0.63–0.67× Netty here,
-  the virtual-thread one 0.9–1.1×). At 1000 connections each parked handler's stack (2–3 KB) is touched
+  the virtual-thread one 0.9–1.1×). At 1000 connections each parked handler's stack (about 1.2 KB when warm) is touched
   on every round trip, a working set Netty does not have; that is where 1000 × 4 KiB loses most.
 - **Allocation per round trip** is the JDK's: its default scheduler wraps every submission of a virtual
   thread in a `ForkJoinTask` (the sampled site above). Ours is gone: reads land in pooled direct buffers,
   the echo writes the poller's buffer itself, and a waiting handler parks on a field, not a `Condition`
   (which allocates a node per wait). Reaching 0 would take a custom scheduler, which needs JDK internals.
-- **Idle connections.** A heap histogram of 10 000 idle echo connections (`jcmd PID GC.class_histogram`
-  before and after) shows where the bytes go: the parked handler's frozen stack (`StackChunk`, about 2.9
-  KB a connection) is most of it; the rest (~1.6 KB) is the JDK's `SocketChannelImpl` with its locks and
-  addresses, the `VirtualThread`, our `ChannelConnection` with its lock and streams, and the selector's
-  key. A blocking handler (`input().transferTo(output())`, or any `read()` loop) must keep its stack while
-  it waits, so the ≤ 1.9 KB target needs a handler whose thread ends between messages (the poller would
-  start one when a message arrives): a different handler API, not done. Netty itself measured 2.8–3.8 KB
-  per connection in these runs.
+- **Idle connections.** By RSS growth, the measure the targets use, a warmed server holds 10 000 idle
+  echo connections at about 1.7 KB each, under Netty epoll's 2.2 KB; by live heap it is about 2.3 KB
+  against Netty's 1.3 KB, and the live heap is the fairer figure (RSS growth depends on how much of the
+  heap the warm-up had already touched). A heap histogram (`jcmd PID GC.class_histogram` before and
+  after) shows where it goes: the parked handler's frozen stack (`StackChunk`: about 1.2 KB once the JIT
+  has compiled the serving path, 2.5 KB on a cold server), then the JDK's `SocketChannelImpl` with its
+  locks and addresses, the `VirtualThread`, our `ChannelConnection` with its lock and streams, and the
+  selector's key. A blocking handler (`input().transferTo(output())`, any `read()` loop) keeps its stack
+  while it waits, so matching Netty's live heap needs a handler whose thread ends between messages (the
+  poller starting one when a message arrives): a different handler API, not built.
 
 The delimiter decoder allocates about 4.4× a 64 KiB record (its buffer doubles up to 128 KiB and is
 dropped after each record): keeping the grown buffer while records stay large would bring that near 1×.
