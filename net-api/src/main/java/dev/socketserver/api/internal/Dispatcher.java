@@ -31,7 +31,9 @@ interface Dispatcher {
       };
       case PLATFORM_THREADS ->
           threads(Thread.ofPlatform().daemon(policy.daemon()).name(prefix, 0).factory());
-      case VIRTUAL_THREADS -> threads(Thread.ofVirtual().name(prefix, 0).factory());
+      // One name for all (no counter): a virtual thread per request, and numbering it cost a
+      // formatted string each; the log's MDC names the client.
+      case VIRTUAL_THREADS -> threads(Thread.ofVirtual().name("socketserver-handler " + serverName).factory());
       // A transport serves processes(n) through Prefork, which gives its workers perWorker().
       case PROCESSES -> throw new IllegalArgumentException("not a policy for one process: " + policy);
       case POOL -> {

@@ -13,9 +13,9 @@ import java.io.IOException;
 import java.net.SocketException;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -57,7 +57,9 @@ public final class ServerCore<R> implements Server {
   private final boolean waitOnClose;
   private final int limit;
   private final Dispatcher dispatcher;
-  private final Set<Task> tasks = ConcurrentHashMap.newKeySet();
+  // The requests in flight: an intrusive list guarded by lock, linked and unlinked where the
+  // in-flight count changes anyway (a concurrent set cost every request two hash updates).
+  private @Nullable Task first;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -360,10 +362,15 @@ public final class ServerCore<R> implements Server {
     lock.lock();
     try {
       inFlight++;
+      Task next = first;
+      task.next = next;
+      if (next != null) {
+        next.prev = task;
+      }
+      first = task;
     } finally {
       lock.unlock();
     }
-    tasks.add(task);
     try {
       dispatcher.execute(task);
     } catch (RejectedExecutionException | OutOfMemoryError e) {
@@ -393,6 +400,8 @@ public final class ServerCore<R> implements Server {
     final R request;
     volatile R prepared;
     volatile @Nullable Thread thread;
+    @Nullable Task prev; // guarded by lock, as next
+    @Nullable Task next;
     volatile boolean stopped;
 
     Task(R request) {
@@ -496,10 +505,21 @@ public final class ServerCore<R> implements Server {
   }
 
   private void done(Task task) {
-    tasks.remove(task);
     boolean terminate;
     lock.lock();
     try {
+      Task prev = task.prev;
+      Task next = task.next;
+      if (prev == null) {
+        first = next;
+      } else {
+        prev.next = next;
+      }
+      if (next != null) {
+        next.prev = prev;
+      }
+      task.prev = null;
+      task.next = null;
       inFlight--;
       changed.signalAll();
       terminate = readyToTerminate();
@@ -544,7 +564,7 @@ public final class ServerCore<R> implements Server {
   @Override
   public void shutdownNow() {
     shutdown();
-    for (Task task : tasks) {
+    for (Task task : inFlightTasks()) {
       if (task.stop()) {
         counters.cut.increment();
       }
@@ -575,12 +595,26 @@ public final class ServerCore<R> implements Server {
    */
   private boolean inHandler() {
     Thread me = Thread.currentThread();
-    for (Task task : tasks) {
+    for (Task task : inFlightTasks()) {
       if (task.thread == me) {
         return true;
       }
     }
     return false;
+  }
+
+  /** A snapshot of the requests in flight. */
+  private List<Task> inFlightTasks() {
+    List<Task> all = new ArrayList<>();
+    lock.lock();
+    try {
+      for (Task t = first; t != null; t = t.next) {
+        all.add(t);
+      }
+    } finally {
+      lock.unlock();
+    }
+    return all;
   }
 
   @Override
