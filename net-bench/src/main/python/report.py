@@ -446,21 +446,24 @@ LIMITS = """How to read it (what the runs that built this harness showed; re-che
   reads on readiness with one registration per connection for its life, so there is no EAGAIN read and
   no re-arm per read (the 4 system calls of a plain virtual-thread-per-connection server). The
   platform-thread policy pays about 3 `futex` per round trip: one OS thread wakes another per message.
-- **CPU per round trip** is what is left between ours and Netty (a few percent at 100 connections, more
-  at 1000 × 4 KiB): the bytes arrive on the poller and are consumed on the handler's virtual thread, so
-  every message still costs a lock, an unpark, a continuation thaw and a freeze that Netty's inline
-  pipeline does not pay. Since the poller and the serving loop are virtual threads, that hand-off stays
-  on one carrier: no OS thread wakes another (the platform-thread poller measured 0.63–0.67× Netty here,
-  the virtual-thread one 0.9–1.1×). At 1000 connections each parked handler's stack (about 1.2 KB when warm) is touched
-  on every round trip, a working set Netty does not have; that is where 1000 × 4 KiB loses most.
+- **CPU per round trip** is about Netty's at 64 B (6.4–7.4 µs against Netty's 6.9 µs in the profile runs
+  made while this was written; throughput 0.94–1.15× Netty over two full runs) and what is left shows
+  most with 4 KiB messages (0.75–1.01×): the bytes arrive on the poller and are consumed on the handler's
+  virtual thread, so every message still costs a lock, an unpark, a continuation thaw and a freeze that
+  Netty's inline pipeline does not pay. Since the poller and the serving loop are virtual threads, that
+  hand-off stays on one carrier: no OS thread wakes another (the platform-thread poller measured
+  0.63–0.67× Netty here). At 1000 connections each parked handler's stack (about 1.2 KB when warm) is
+  touched on every round trip, a working set Netty does not have. Runs vary by ±10–15 % from one to the
+  next on this machine (Netty's own 100 × 64 B figure went from 150 k to 193 k), so read single ratios
+  with that in mind.
 - **Allocation per round trip** is the JDK's: its default scheduler wraps every submission of a virtual
   thread in a `ForkJoinTask` (the sampled site above). Ours is gone: reads land in pooled direct buffers,
   the echo writes the poller's buffer itself, and a waiting handler parks on a field, not a `Condition`
   (which allocates a node per wait). Reaching 0 would take a custom scheduler, which needs JDK internals.
 - **Idle connections.** By RSS growth, the measure the targets use, a warmed server holds 10 000 idle
-  echo connections at about 1.7 KB each, under Netty epoll's 2.2 KB; by live heap it is about 2.3 KB
-  against Netty's 1.3 KB, and the live heap is the fairer figure (RSS growth depends on how much of the
-  heap the warm-up had already touched). A heap histogram (`jcmd PID GC.class_histogram` before and
+  echo connections at 1.7–1.9 KB each (Netty epoll: 1.2–2.2 KB; RSS growth moves a lot between runs, as
+  it depends on how much of the heap the warm-up had already touched); by live heap, the steadier and
+  fairer figure, ours is about 2.3 KB against Netty's 1.3 KB. A heap histogram (`jcmd PID GC.class_histogram` before and
   after) shows where it goes: the parked handler's frozen stack (`StackChunk`: about 1.2 KB once the JIT
   has compiled the serving path, 2.5 KB on a cold server), then the JDK's `SocketChannelImpl` with its
   locks and addresses, the `VirtualThread`, our `ChannelConnection` with its lock and streams, and the
