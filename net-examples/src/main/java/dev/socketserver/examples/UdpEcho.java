@@ -14,10 +14,15 @@ import java.io.PrintStream;
  * address reflects anyone's traffic at anyone whose address is forged as the sender.
  *
  * <p>Try it: {@code ./run udp-echo}, then {@code ./run udp-client} or {@code nc -u localhost 3130}.
+ * Socket activation ({@code ListenDatagram=}):
+ * {@code systemd-socket-activate --datagram -l 127.0.0.1:3130 ./run udp-echo --inherited} (with
+ * {@code JDK_JAVA_OPTIONS=-Djava.net.preferIPv4Stack=true} for an IPv4 address: see
+ * {@link UdpServer.Builder#inheritedChannel()}).
  */
 public final class UdpEcho {
   static final Options.Spec OPTIONS =
-      Options.usage("udp-echo [--host H] [--port N] [--concurrency sequential|platform|virtual|pool:N|processes:N]")
+      Options.usage("udp-echo [--host H] [--port N | --inherited] [--concurrency sequential|platform|virtual|pool:N|processes:N]")
+          .flag("inherited")
           .host("localhost")
           .port(3130)
           .option("concurrency", "virtual", Echo::concurrency);
@@ -35,9 +40,14 @@ public final class UdpEcho {
    * on {@code out}; each datagram prints {@code Got <n> bytes from <sender>} there.
    */
   static UdpServer server(Options options, PrintStream out) throws IOException {
+    UdpServer.Builder builder = UdpServer.builder();
+    if (options.flag("inherited")) {
+      builder.inheritedChannel();
+    } else {
+      builder.bind(options.string("host"), options.integer("port"));
+    }
     UdpServer server =
-        UdpServer.builder()
-            .bind(options.string("host"), options.integer("port"))
+        builder
             .drainTimeout(Serving.DRAIN)
             .concurrency(options.get("concurrency", Concurrency.class))
             .handler(d -> {

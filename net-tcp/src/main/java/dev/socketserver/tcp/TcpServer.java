@@ -207,7 +207,7 @@ public final class TcpServer {
             "tcp", settings, address(), Builder::reservation, (s, a) -> serve(s, bound(a, true), options, () -> {}));
       }
       if (inherited) {
-        InheritedListener listener = InheritedListener.take("TCP server", false);
+        InheritedListener<ServerSocketChannel> listener = InheritedListener.take("TCP server", false);
         return serve(settings, listener.channel(), options, listener.afterClose());
       }
       return serve(settings, bound(address(), false), options, () -> {});

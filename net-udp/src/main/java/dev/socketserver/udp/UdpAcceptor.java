@@ -43,6 +43,7 @@ final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
   private final int maxDatagramSize;
   private final Counters counters;
   private final String name;
+  private final Runnable afterClose;
   private final InetSocketAddress localAddress;
   private final @Nullable KernelDrops drops;
   private final ReentrantLock sendLock = new ReentrantLock();
@@ -50,9 +51,15 @@ final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
   private volatile @Nullable OptionalLong dropsAtClose;
 
   private UdpAcceptor(
-      DatagramChannel channel, Selector selector, int maxDatagramSize, Counters counters, String name)
+      DatagramChannel channel,
+      Selector selector,
+      int maxDatagramSize,
+      Counters counters,
+      String name,
+      Runnable afterClose)
       throws IOException {
     this.channel = channel;
+    this.afterClose = afterClose;
     this.selector = selector;
     this.maxDatagramSize = maxDatagramSize;
     this.buffer = ByteBuffer.allocateDirect(maxDatagramSize + 1);
@@ -63,22 +70,25 @@ final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
   }
 
   /**
-   * Takes ownership of a bound {@code channel} and prepares to receive from it; on failure the
-   * channel is closed.
+   * Takes ownership of a bound {@code channel} and prepares to receive from it; {@code afterClose}
+   * runs once the channel is closed (an inherited channel's standard streams given back). On
+   * failure the channel is closed and {@code afterClose} run.
    */
-  static UdpAcceptor open(DatagramChannel channel, int maxDatagramSize, Counters counters, String name)
+  static UdpAcceptor open(
+      DatagramChannel channel, int maxDatagramSize, Counters counters, String name, Runnable afterClose)
       throws IOException {
     Selector selector = null;
     try {
       channel.configureBlocking(false);
       selector = Selector.open();
       channel.register(selector, SelectionKey.OP_READ);
-      return new UdpAcceptor(channel, selector, maxDatagramSize, counters, name);
+      return new UdpAcceptor(channel, selector, maxDatagramSize, counters, name, afterClose);
     } catch (IOException | RuntimeException e) {
       if (selector != null) {
         closeQuietly(selector);
       }
       closeQuietly(channel);
+      afterClose.run();
       throw e;
     }
   }
@@ -214,6 +224,7 @@ final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
       closeQuietly(s);
     }
     closeQuietly(channel);
+    afterClose.run();
   }
 
   /** Joins {@code group} on {@code nif}, or returns the key of that membership if it exists. */

@@ -8,6 +8,7 @@ import dev.socketserver.api.ServerMetrics;
 import dev.socketserver.api.ServerSettings;
 import dev.socketserver.api.internal.Counters;
 import dev.socketserver.api.internal.IpBinding;
+import dev.socketserver.api.internal.InheritedListener;
 import dev.socketserver.api.internal.Prefork;
 import dev.socketserver.api.internal.ServerCore;
 import java.io.IOException;
@@ -229,6 +230,7 @@ public final class UdpServer implements Server {
     private @Nullable InetSocketAddress address;
     private boolean reuseAddress;
     private boolean reusePort;
+    private boolean inherited;
     private final List<Group> groups = new ArrayList<>();
 
     private Builder() {}
@@ -236,6 +238,44 @@ public final class UdpServer implements Server {
     /** Binds to {@code address}; port 0 picks a free port. */
     public Builder bind(InetSocketAddress address) {
       this.address = Objects.requireNonNull(address, "address");
+      this.inherited = false;
+      return this;
+    }
+
+    /**
+     * Serves on the UDP socket this process inherited, instead of binding one: systemd socket
+     * activation ({@code ListenDatagram=}), or inetd's {@code wait} style. {@link #build()} takes:
+     * <ul>
+     *   <li>a UDP socket on standard input, descriptor 0 (inetd {@code dgram wait}, systemd's
+     *       {@code StandardInput=socket}), through the JDK's {@link System#inheritedChannel()};
+     *       this needs no native code;</li>
+     *   <li>else the first socket systemd passed, descriptor 3, when {@code LISTEN_PID} is this
+     *       process and {@code LISTEN_FDS} is at least 1: a {@code .socket} unit with
+     *       {@code ListenDatagram=PORT}, or
+     *       {@code systemd-socket-activate --datagram -l PORT java ...}. Adopting it calls libc, so
+     *       module {@code dev.socketserver.unix} (artifact net-unix) must be on the module path
+     *       (this module does not depend on it; it is found as a service), and the JVM should run
+     *       with {@code --enable-native-access=dev.socketserver.unix}. One socket per process (the
+     *       JDK adopts one inherited channel): if systemd passes more, the others stay unserved
+     *       and a warning says so. Standard output and error keep working after the server
+     *       closes.</li>
+     * </ul>
+     * The server owns the socket and serves it exactly as one it bound (buffer sizes and groups
+     * apply; {@code reuseAddress}/{@code reusePort} do not, the socket being bound already). If
+     * there is none, the variables name another process, the socket is not an IP datagram socket
+     * (a stream socket is refused naming {@code TcpServer}), or net-unix is missing,
+     * {@code build()} fails with an {@code IOException} saying which and what to do. Not with
+     * {@link Concurrency#processes(int)}.
+     *
+     * <p>IPv4: the JDK takes every inherited datagram socket for an IPv6 one where IPv6 is
+     * available, and could then not reply on an IPv4 socket ({@code ListenDatagram=127.0.0.1:PORT}):
+     * {@code build()} refuses it, unless java runs with {@code -Djava.net.preferIPv4Stack=true}.
+     * Sockets of both families ({@code ListenDatagram=PORT}) and IPv6 ones need nothing. A socket
+     * refused is left open, as found.
+     */
+    public Builder inheritedChannel() {
+      this.inherited = true;
+      this.address = null;
       return this;
     }
 
@@ -310,9 +350,22 @@ public final class UdpServer implements Server {
     @Override
     public UdpServer build() throws IOException {
       var settings = settings();
+      if (inherited) {
+        if (settings.concurrency().mode() == Concurrency.Mode.PROCESSES) {
+          throw new IllegalStateException(
+              "Concurrency.processes(n) binds the port in each worker and cannot share an inherited"
+                  + " channel: use bind(...), or another policy with inheritedChannel()");
+        }
+        InheritedListener<DatagramChannel> socket = InheritedListener.takeDatagram("UDP server");
+        // refused, it is left open as found: the JDK points standard output at /dev/null when it
+        // closes a channel inherited on descriptor 0, and the message should still be seen
+        checkCanReply(socket.channel());
+        configure(socket.channel());
+        return serve(settings, socket.channel(), socket.afterClose());
+      }
       InetSocketAddress a = address;
       if (a == null) {
-        throw new IllegalStateException("no address: call bind(...) before build()");
+        throw new IllegalStateException("no address: call bind(...) or inheritedChannel() before build()");
       }
       IpBinding.resolved(a, "UDP server");
       if (settings.concurrency().mode() == Concurrency.Mode.PROCESSES) {
@@ -349,34 +402,79 @@ public final class UdpServer implements Server {
         throws IOException {
       ProtocolFamily family = IpBinding.family(a);
       DatagramChannel channel = family == null ? DatagramChannel.open() : DatagramChannel.open(family);
-      List<MembershipKey> joined = new ArrayList<>();
-      String name;
       try {
         IpBinding.reuse(channel, reuseAddress, reusePort && !worker);
         if (worker) {
           Prefork.reusePort(channel);
         }
-        if (receiveBufferSize() > 0) {
-          channel.setOption(StandardSocketOptions.SO_RCVBUF, receiveBufferSize());
-        }
-        if (sendBufferSize() > 0) {
-          channel.setOption(StandardSocketOptions.SO_SNDBUF, sendBufferSize());
-        }
+        configure(channel);
         try {
           channel.bind(a);
         } catch (BindException e) {
           throw IpBinding.bindFailure("UDP server", a, e);
         }
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+      return serve(settings, channel, () -> {});
+    }
+
+    /**
+     * Refuses an inherited IPv4 socket that the JDK takes for an IPv6 one: it builds every
+     * inherited datagram channel as IPv6 when IPv6 is available (unless
+     * {@code java.net.preferIPv4Stack} is set), so it would address replies in IPv6 form, which an
+     * IPv4 socket refuses (EAFNOSUPPORT): datagrams would be received and never answered.
+     */
+    private static void checkCanReply(DatagramChannel channel) throws IOException {
+      if (!(channel.getLocalAddress() instanceof InetSocketAddress local)
+          || !(local.getAddress() instanceof java.net.Inet4Address)
+          || Boolean.getBoolean("java.net.preferIPv4Stack")) {
+        return;
+      }
+      try {
+        DatagramChannel.open(java.net.StandardProtocolFamily.INET6).close();
+      } catch (UnsupportedOperationException | IOException noIpv6) {
+        return; // the JDK took the inherited socket for an IPv4 one
+      }
+      throw new IOException(
+          "the inherited UDP socket (" + local + ") is an IPv4 socket, and the JDK takes an"
+              + " inherited datagram socket for an IPv6 one where IPv6 is available, so every reply"
+              + " would fail (Address family not supported): run java with"
+              + " -Djava.net.preferIPv4Stack=true, or listen on IPv6 or both (ListenDatagram=PORT,"
+              + " ListenDatagram=[::1]:PORT)");
+    }
+
+    /** Sets the buffer sizes asked for on {@code channel}, bound or not. */
+    private void configure(DatagramChannel channel) throws IOException {
+      if (receiveBufferSize() > 0) {
+        channel.setOption(StandardSocketOptions.SO_RCVBUF, receiveBufferSize());
+      }
+      if (sendBufferSize() > 0) {
+        channel.setOption(StandardSocketOptions.SO_SNDBUF, sendBufferSize());
+      }
+    }
+
+    /**
+     * Joins the groups on the bound {@code channel} and serves it; on failure closes it and runs
+     * {@code afterClose}, which otherwise runs once termination has closed it.
+     */
+    private UdpServer serve(ServerSettings<Datagram> settings, DatagramChannel channel, Runnable afterClose)
+        throws IOException {
+      List<MembershipKey> joined = new ArrayList<>();
+      String name;
+      try {
         for (Group g : groups) {
           joined.add(join(channel, g));
         }
         name = "udp " + channel.getLocalAddress();
       } catch (IOException | RuntimeException e) {
         channel.close();
+        afterClose.run();
         throw e;
       }
       Counters counters = new Counters();
-      UdpAcceptor acceptor = UdpAcceptor.open(channel, maxDatagramSize(), counters, name);
+      UdpAcceptor acceptor = UdpAcceptor.open(channel, maxDatagramSize(), counters, name, afterClose);
       return new UdpServer(new ServerCore<>(name, settings, acceptor, counters), acceptor, joined);
     }
 

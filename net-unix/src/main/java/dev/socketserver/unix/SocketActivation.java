@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.Channel;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -16,11 +18,11 @@ import org.slf4j.LoggerFactory;
 /**
  * systemd socket activation: makes descriptor 3, the first listening socket systemd passed this
  * process, the JDK's {@link System#inheritedChannel()}, which the JDK builds from descriptor 0
- * only. The stream transports reach it through {@code inheritedChannel()} on their builders
- * ({@link InheritedListener#take}, which loads {@link Provider} as a service).
+ * only. The stream transports and UDP reach it through {@code inheritedChannel()} on their
+ * builders ({@link InheritedListener#take}, which loads {@link Provider} as a service).
  *
- * <p>How: descriptor 3 is checked (a socket, a stream, listening, of the family the server
- * serves), moved to 0 ({@code dup2}), the JDK is asked for its inherited channel (it takes a copy
+ * <p>How: descriptor 3 is checked (a socket; for a stream server a listening stream socket of the
+ * family it serves, for a UDP server an IP datagram socket), moved to 0 ({@code dup2}), the JDK is asked for its inherited channel (it takes a copy
  * of 0, once per JVM), and 0 is given back its own file; 3 is then closed, so the channel holds
  * the socket's only descriptor in this process. The JDK points descriptors 0, 1 and 2 at
  * {@code /dev/null} when it closes an inherited channel; copies of them are kept, and the
@@ -54,13 +56,15 @@ final class SocketActivation {
     public Provider() {}
 
     @Override
-    public InheritedListener adopt(InheritedListener.Activation activation, boolean unix) throws IOException {
-      return SocketActivation.adopt(activation, unix);
+    public <C extends NetworkChannel> InheritedListener<C> adopt(
+        InheritedListener.Activation activation, Class<C> kind, boolean unix) throws IOException {
+      return SocketActivation.adopt(activation, kind, unix);
     }
   }
 
   /** Adopts descriptor 3; see {@link SocketActivator#adopt}. */
-  static InheritedListener adopt(InheritedListener.Activation activation, boolean unix) throws IOException {
+  static <C extends NetworkChannel> InheritedListener<C> adopt(
+      InheritedListener.Activation activation, Class<C> kind, boolean unix) throws IOException {
     synchronized (LOCK) {
       if (adopted) {
         throw new IOException(
@@ -71,7 +75,7 @@ final class SocketActivation {
       Libc libc = Libc.get();
       try (Arena arena = Arena.ofConfined()) {
         MemorySegment slot = libc.errnoSlot(arena);
-        check(libc, arena, FD, activation, unix);
+        check(libc, arena, FD, activation, kind, unix);
         int[] saved = new int[3];
         for (int fd = 0; fd < saved.length; fd++) {
           saved[fd] = libc.dup(slot, fd); // -1 if it is not open: then it is left as the JDK leaves it
@@ -90,7 +94,7 @@ final class SocketActivation {
           closeAll(libc, slot, saved);
           throw e;
         }
-        if (!(channel instanceof ServerSocketChannel listener)) {
+        if (!kind.isInstance(channel)) {
           closeAll(libc, slot, saved);
           throw new IOException(
               "cannot adopt the listening socket systemd passed (descriptor 3, " + activation + "):"
@@ -98,6 +102,7 @@ final class SocketActivation {
                   + channel + ", and the JDK keeps its first answer), so build the server with"
                   + " inheritedChannel() before anything else asks for it");
         }
+        C adoptedChannel = kind.cast(channel);
         libc.close(slot, FD); // the channel holds the socket now
         adopted = true;
         if (activation.fds() > 1) {
@@ -107,19 +112,21 @@ final class SocketActivation {
                   + " socket a service of its own)",
               activation.fds(), activation, describe(activation), FD + activation.fds() - 1);
         }
-        log.debug("Adopted descriptor 3 ({}) as {}", describe(activation), listener.getLocalAddress());
-        return new InheritedListener(listener, restoring(saved));
+        log.debug("Adopted descriptor 3 ({}) as {}", describe(activation), adoptedChannel.getLocalAddress());
+        return new InheritedListener<>(adoptedChannel, restoring(saved));
       }
     }
   }
 
   /**
-   * Checks that {@code fd} is a listening stream socket of the family the server serves, before
+   * Checks that {@code fd} is a socket of the kind ({@link ServerSocketChannel}: a listening
+   * stream socket; {@link DatagramChannel}: a datagram socket) and family the server serves, before
    * anything is moved.
    *
    * @throws IOException saying what it is instead, and how systemd is told otherwise
    */
-  static void check(Libc libc, Arena arena, int fd, InheritedListener.Activation activation, boolean unix)
+  static void check(
+      Libc libc, Arena arena, int fd, InheritedListener.Activation activation, Class<?> kind, boolean unix)
       throws IOException {
     String what = "descriptor " + fd + " (" + describe(activation) + ", " + activation + ")";
     MemorySegment slot = libc.errnoSlot(arena);
@@ -132,9 +139,37 @@ final class SocketActivation {
         default -> libc.failure("getsockopt", what + ", SO_TYPE", errno);
       };
     }
+    int domain = intOption(libc, arena, slot, fd, Libc.SO_DOMAIN);
+    if (domain != Libc.AF_UNIX && domain != Libc.AF_INET && domain != Libc.AF_INET6) {
+      throw new IOException(what + " is a socket of address family " + domain + ", not an IP or"
+          + " Unix-domain one");
+    }
+    boolean isUnix = domain == Libc.AF_UNIX;
+    if (kind == DatagramChannel.class) {
+      if (type == Libc.SOCK_STREAM) {
+        throw new IOException(what + " is a stream socket (from ListenStream=), which a "
+            + (unix ? "Unix datagram server" : "UdpServer") + " cannot serve: use "
+            + (isUnix ? "UnixStreamServer" : "TcpServer") + ".builder().inheritedChannel(), or"
+            + " ListenDatagram= in the .socket unit");
+      }
+      if (type != Libc.SOCK_DGRAM) {
+        throw new IOException(what + " is not a datagram socket (socket type " + type
+            + "): datagram servers need ListenDatagram= in the .socket unit");
+      }
+      if (isUnix) {
+        throw new IOException(what + " is a Unix-domain datagram socket, which a UdpServer cannot"
+            + " serve, and which the JDK cannot adopt: serve a Unix datagram socket from a"
+            + " UnixDatagramServer bound with bind(...), or pass this process an IP one"
+            + " (ListenDatagram=127.0.0.1:PORT)");
+      }
+      return;
+    }
     if (type != Libc.SOCK_STREAM) {
       throw new IOException(what + " is not a stream socket (socket type " + type
-          + (type == Libc.SOCK_DGRAM ? ": a datagram socket, from ListenDatagram=" : "")
+          + (type == Libc.SOCK_DGRAM
+              ? ": a datagram socket, from ListenDatagram=, which UdpServer.builder().inheritedChannel()"
+                  + " serves"
+              : "")
           + "): stream servers need ListenStream= in the .socket unit");
     }
     if (intOption(libc, arena, slot, fd, Libc.SO_ACCEPTCONN) != 1) {
@@ -142,18 +177,13 @@ final class SocketActivation {
           + " Accept=yes passes? Set Accept=no in the .socket unit, so that this process gets the"
           + " listening socket and accepts its connections itself");
     }
-    int domain = intOption(libc, arena, slot, fd, Libc.SO_DOMAIN);
-    if (domain == Libc.AF_UNIX && !unix) {
+    if (isUnix && !unix) {
       throw new IOException(what + " is a Unix-domain socket, which a TcpServer cannot serve: use"
           + " UnixStreamServer.builder().inheritedChannel()");
     }
-    if ((domain == Libc.AF_INET || domain == Libc.AF_INET6) && unix) {
+    if (!isUnix && unix) {
       throw new IOException(what + " is an IP (TCP) socket, which a UnixStreamServer cannot serve: use"
           + " TcpServer.builder().inheritedChannel()");
-    }
-    if (domain != Libc.AF_UNIX && domain != Libc.AF_INET && domain != Libc.AF_INET6) {
-      throw new IOException(what + " is a socket of address family " + domain + ", not a TCP or"
-          + " Unix-domain one");
     }
   }
 

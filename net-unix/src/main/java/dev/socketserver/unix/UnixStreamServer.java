@@ -203,7 +203,7 @@ public final class UnixStreamServer {
     public Server build() throws IOException {
       var settings = settings();
       if (inherited) {
-        InheritedListener listener = InheritedListener.take("Unix stream server", true);
+        InheritedListener<ServerSocketChannel> listener = InheritedListener.take("Unix stream server", true);
         return serve(settings, listener.channel(), "unix " + listener.channel().getLocalAddress(),
             listener.afterClose());
       }

@@ -10,6 +10,8 @@ import dev.socketserver.api.testing.ActivatedProcess;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -69,7 +71,8 @@ class SocketActivationTest {
   void aDatagramSocketIsRefusedNamingListenStream() throws Exception {
     String message = refusal(libc -> libc.socket(
         libc.errnoSlot(Arena.global()), Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0));
-    assertTrue(message.contains("not a stream socket") && message.contains("ListenStream="), message);
+    assertTrue(message.contains("not a stream socket") && message.contains("ListenStream=")
+        && message.contains("UdpServer.builder().inheritedChannel()"), message);
   }
 
   @Test
@@ -79,19 +82,58 @@ class SocketActivationTest {
     assertTrue(message.contains("does not listen") && message.contains("Accept=no"), message);
   }
 
+  @Test
+  void anIpDatagramSocketIsAcceptedForADatagramServer() throws Exception {
+    Libc libc = Libc.get();
+    MemorySegment slot = libc.errnoSlot(Arena.global());
+    int fd = libc.socket(slot, Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+    assertTrue(fd >= 0, "the socket could not be made");
+    try (Arena arena = Arena.ofConfined()) {
+      SocketActivation.check(libc, arena, fd, ONE, DatagramChannel.class, false);
+    } finally {
+      libc.close(slot, fd);
+    }
+  }
+
+  @Test
+  void aStreamSocketIsRefusedForADatagramServerNamingTcpServer() throws Exception {
+    String message = refusal(libc -> libc.socket(
+        libc.errnoSlot(Arena.global()), Libc.AF_INET, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0),
+        DatagramChannel.class, false);
+    assertTrue(message.contains("is a stream socket") && message.contains("UdpServer cannot serve")
+        && message.contains("TcpServer.builder().inheritedChannel()") && message.contains("ListenDatagram="),
+        message);
+  }
+
+  @Test
+  void aUnixDatagramSocketIsRefusedForAUdpServer() throws Exception {
+    String message = refusal(libc -> libc.socket(
+        libc.errnoSlot(Arena.global()), Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0),
+        DatagramChannel.class, false);
+    assertTrue(message.contains("Unix-domain datagram socket") && message.contains("UdpServer cannot"), message);
+  }
+
   /** Makes a descriptor with libc. */
   @FunctionalInterface
   private interface Opener {
     int open(Libc libc);
   }
 
-  /** Returns the message with which {@link SocketActivation#check} refuses the descriptor {@code opener} makes. */
+  /** Returns the message with which {@link SocketActivation#check} refuses {@code opener}'s descriptor to a Unix stream server. */
   private static String refusal(Opener opener) throws IOException {
+    return refusal(opener, ServerSocketChannel.class, true);
+  }
+
+  /**
+   * Returns the message with which {@link SocketActivation#check} refuses the descriptor
+   * {@code opener} makes to a server of {@code kind} and family ({@code unix}).
+   */
+  private static String refusal(Opener opener, Class<?> kind, boolean unix) throws IOException {
     Libc libc = Libc.get();
     int fd = opener.open(libc);
     assertTrue(fd >= 0, "the descriptor could not be made");
     try (Arena arena = Arena.ofConfined()) {
-      IOException e = assertThrows(IOException.class, () -> SocketActivation.check(libc, arena, fd, ONE, true));
+      IOException e = assertThrows(IOException.class, () -> SocketActivation.check(libc, arena, fd, ONE, kind, unix));
       assertTrue(e.getMessage().startsWith("descriptor " + fd + " (the first socket systemd passed, named app"),
           e.getMessage());
       return e.getMessage();

@@ -3,6 +3,8 @@ package dev.socketserver.api.internal;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channel;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +15,8 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 
 /**
- * A listening stream socket this process inherited instead of binding one, as the stream
- * transports' {@code inheritedChannel()} takes it: a socket on standard input (descriptor 0: inetd,
+ * A server socket this process inherited instead of binding one (a listening stream socket, or a
+ * bound datagram socket), as the transports' {@code inheritedChannel()} takes it: a socket on standard input (descriptor 0: inetd,
  * systemd's {@code StandardInput=socket}, a shell's {@code <&3}) through the JDK's
  * {@link System#inheritedChannel()}; else the first socket systemd passed (socket activation:
  * descriptor 3, adopted by the {@link SocketActivator} that net-unix provides, since that needs
@@ -23,11 +25,13 @@ import java.util.ServiceLoader;
  * <p>Immutable and thread-safe. The server that takes it closes {@code channel}, then runs
  * {@code afterClose} once.
  *
- * @param channel the bound, listening socket
+ * @param <C> {@link ServerSocketChannel} for a stream server, {@link DatagramChannel} for a
+ *     datagram one
+ * @param channel the bound (and, for a stream, listening) socket
  * @param afterClose what to run once {@code channel} is closed: restoring the standard streams,
  *     which the JDK points at {@code /dev/null} when it closes an inherited channel
  */
-public record InheritedListener(ServerSocketChannel channel, Runnable afterClose) {
+public record InheritedListener<C extends NetworkChannel>(C channel, Runnable afterClose) {
   /** The first descriptor systemd passes ({@code SD_LISTEN_FDS_START}). */
   public static final int FIRST_DESCRIPTOR = 3;
 
@@ -47,41 +51,70 @@ public record InheritedListener(ServerSocketChannel channel, Runnable afterClose
    *     variables naming another process, systemd's socket without net-unix to adopt it, a socket
    *     of the other family or one that does not listen
    */
-  public static InheritedListener take(String server, boolean unix) throws IOException {
+  public static InheritedListener<ServerSocketChannel> take(String server, boolean unix) throws IOException {
+    return take(server, ServerSocketChannel.class, unix);
+  }
+
+  /**
+   * Returns the IP datagram (UDP) socket this process inherited, for a {@code server} ("UDP
+   * server"), as {@link #take(String, boolean)} finds a listening one: systemd's descriptor 3
+   * ({@code ListenDatagram=}), else descriptor 0 (inetd's {@code wait} style).
+   *
+   * @throws IOException saying what was found instead and how to fix it, as there; also for a
+   *     stream or Unix-domain socket
+   */
+  public static InheritedListener<DatagramChannel> takeDatagram(String server) throws IOException {
+    return take(server, DatagramChannel.class, false);
+  }
+
+  private static <C extends NetworkChannel> InheritedListener<C> take(String server, Class<C> kind, boolean unix)
+      throws IOException {
+    boolean stream = kind == ServerSocketChannel.class;
+    String socket = stream ? "listening socket" : "datagram socket";
     Optional<Activation> activation = Activation.of(System.getenv());
     if (activation.isPresent() && activation.get().forThisProcess() && !standardInputIsSocket()) {
       Activation a = activation.get();
       SocketActivator activator =
           ServiceLoader.load(SocketActivator.class).findFirst().orElseThrow(() -> new IOException(
-              a + " passes this process its listening socket(s) from descriptor 3, and adopting"
+              a + " passes this process its socket(s) from descriptor 3, and adopting"
                   + " one needs native code, which only module dev.socketserver.unix (artifact"
                   + " net-unix) has: put it on the module path (and run java with"
                   + " --enable-native-access=dev.socketserver.unix), or set StandardInput=socket in"
                   + " the service unit so that the JDK finds the socket on descriptor 0"));
-      return activator.adopt(a, unix);
+      return activator.adopt(a, kind, unix);
     }
     Channel channel = System.inheritedChannel();
-    if (channel instanceof ServerSocketChannel listener) {
-      boolean isUnix = listener.getLocalAddress() instanceof UnixDomainSocketAddress;
+    if (kind.isInstance(channel)) {
+      C inherited = kind.cast(channel);
+      boolean isUnix = inherited.getLocalAddress() instanceof UnixDomainSocketAddress;
       if (isUnix != unix) {
         throw new IOException(
-            "the inherited listening socket (" + listener.getLocalAddress() + ") is "
+            "the inherited " + socket + " (" + inherited.getLocalAddress() + ") is "
                 + (isUnix ? "a Unix-domain" : "an IP") + " socket, which a " + server + " cannot serve: use "
                 + (isUnix ? "UnixStreamServer" : "TcpServer") + ".builder().inheritedChannel()");
       }
-      return new InheritedListener(listener, () -> {});
+      return new InheritedListener<>(inherited, () -> {});
+    }
+    if (channel instanceof ServerSocketChannel || channel instanceof DatagramChannel) {
+      throw new IOException(
+          "the inherited socket on descriptor 0 (" + channel + ") is a "
+              + (stream ? "datagram socket, which a " + server + " cannot serve: use UdpServer"
+                  : "listening stream socket, which a " + server + " cannot serve: use "
+                      + (unix ? "UnixStreamServer" : "TcpServer"))
+              + ".builder().inheritedChannel()");
     }
     if (activation.isPresent()) {
       throw new IOException(
-          activation.get() + " passes listening sockets to another process, not this one ("
+          activation.get() + " passes sockets to another process, not this one ("
               + ProcessHandle.current().pid() + "): they were meant for the process systemd started"
-              + " (was java started by a shell without `exec`?), and this one has no listening"
-              + " socket on descriptor 0 either (System.inheritedChannel() is " + channel + ")");
+              + " (was java started by a shell without `exec`?), and this one has no " + socket
+              + " on descriptor 0 either (System.inheritedChannel() is " + channel + ")");
     }
     throw new IOException(
-        "no inherited listening socket: neither systemd's LISTEN_FDS/LISTEN_PID variables nor"
+        "no inherited " + socket + ": neither systemd's LISTEN_FDS/LISTEN_PID variables nor"
             + " descriptor 0 (System.inheritedChannel() is " + channel + ") pass one to this"
-            + " process. Start it from a systemd .socket unit (or systemd-socket-activate, or inetd),"
+            + " process. Start it from a systemd .socket unit (" + (stream ? "ListenStream=" : "ListenDatagram=")
+            + "; or systemd-socket-activate" + (stream ? "" : " --datagram") + ", or inetd),"
             + " or bind the " + server + " with bind(...)");
   }
 

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.socketserver.api.Concurrency;
+import dev.socketserver.api.DatagramServerBuilder;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.StreamServerBuilder;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +37,7 @@ public final class ActivatedProcess implements AutoCloseable {
   private static final Path ACTIVATE = Path.of("/usr/bin/systemd-socket-activate");
 
   private final Process process;
+  private final ByteArrayOutputStream seen = new ByteArrayOutputStream(); // read by awaitOutput
 
   private ActivatedProcess(List<String> command) throws IOException {
     process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -54,10 +58,58 @@ public final class ActivatedProcess implements AutoCloseable {
    * test if systemd-socket-activate is not installed.
    */
   public static ActivatedProcess activate(String address, List<String> service) throws IOException {
+    return launch(List.of("-l", address), service);
+  }
+
+  /**
+   * As {@link #activate(String, Class, String)} for a datagram socket
+   * ({@code systemd-socket-activate --datagram}, systemd's {@code ListenDatagram=}): the launcher
+   * starts {@code main} when the first datagram arrives, which then waits in the socket. Send it
+   * after {@link #awaitListening()}.
+   */
+  public static ActivatedProcess activateDatagram(String address, Class<?> main, String redirect) throws IOException {
+    return activateDatagram(address, main, "", redirect);
+  }
+
+  /**
+   * As {@link #activateDatagram(String, Class, String)}, with {@code javaOptions} (such as
+   * {@code "-Djava.net.preferIPv4Stack=true"}) given to the child JVM.
+   */
+  public static ActivatedProcess activateDatagram(String address, Class<?> main, String javaOptions, String redirect)
+      throws IOException {
+    return launch(List.of("--datagram", "-l", address), List.of("/bin/sh", "-c", java(main, javaOptions) + redirect));
+  }
+
+  /**
+   * Runs the {@code service} command behind {@code systemd-socket-activate --datagram -l address}.
+   * Skips the test if systemd-socket-activate is not installed.
+   */
+  public static ActivatedProcess activateDatagram(String address, List<String> service) throws IOException {
+    return launch(List.of("--datagram", "-l", address), service);
+  }
+
+  private static ActivatedProcess launch(List<String> options, List<String> service) throws IOException {
     assumeTrue(Files.isExecutable(ACTIVATE), "systemd-socket-activate is not installed (Debian package systemd)");
-    List<String> command = new ArrayList<>(List.of(ACTIVATE.toString(), "-l", address));
+    List<String> command = new ArrayList<>(List.of(ACTIVATE.toString()));
+    command.addAll(options);
     command.addAll(service);
     return new ActivatedProcess(command);
+  }
+
+  /**
+   * Waits until the launcher says it listens ({@code "Listening on ..."}), so that a datagram sent
+   * now is not lost; fails if its output ends first. What it read is part of {@link #exits}'s
+   * answer.
+   */
+  public void awaitListening() throws IOException {
+    InputStream in = process.getInputStream();
+    while (!seen.toString(UTF_8).contains("Listening on")) {
+      int b = in.read(); // the test's @Timeout bounds this
+      if (b < 0) {
+        throw new IOException("the launcher ended without listening: " + seen.toString(UTF_8));
+      }
+      seen.write(b);
+    }
   }
 
   /**
@@ -70,8 +122,12 @@ public final class ActivatedProcess implements AutoCloseable {
   }
 
   private static String java(Class<?> main) {
+    return java(main, "");
+  }
+
+  private static String java(Class<?> main, String javaOptions) {
     return "exec '" + ProcessHandle.current().info().command().orElseThrow()
-        + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC --enable-native-access=ALL-UNNAMED -cp '"
+        + "' " + javaOptions + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC --enable-native-access=ALL-UNNAMED -cp '"
         + SupervisorProcess.classPath(main) + "' " + main.getName();
   }
 
@@ -82,12 +138,34 @@ public final class ActivatedProcess implements AutoCloseable {
    * it prints the message and exits with 2.
    */
   public static void serveOne(StreamServerBuilder<?> builder) throws IOException {
+    serveOne(() -> builder.concurrency(Concurrency.sequential())
+        .handler(c -> c.output().write(("pid " + ProcessHandle.current().pid() + " " + c.readLine(100) + "\n")
+            .getBytes(UTF_8)))
+        .build());
+  }
+
+  /**
+   * In the child: builds {@code builder} (an {@code inheritedChannel()} datagram builder) to serve
+   * one datagram, replying with its process id and the payload; after closing the server prints
+   * {@code closed}. If building fails it prints the message and exits with 2.
+   */
+  public static void serveOne(DatagramServerBuilder<?> builder) throws IOException {
+    serveOne(() -> builder.concurrency(Concurrency.sequential())
+        .handler(d -> d.reply(("pid " + ProcessHandle.current().pid() + " " + new String(d.bytes(), UTF_8))
+            .getBytes(UTF_8)))
+        .build());
+  }
+
+  /** Builds a server. */
+  @FunctionalInterface
+  private interface Build {
+    Server build() throws IOException;
+  }
+
+  private static void serveOne(Build build) throws IOException {
     Server server;
     try {
-      server = builder.concurrency(Concurrency.sequential())
-          .handler(c -> c.output().write(("pid " + ProcessHandle.current().pid() + " " + c.readLine(100) + "\n")
-              .getBytes(UTF_8)))
-          .build();
+      server = build.build();
     } catch (IOException e) {
       System.out.println(e.getMessage());
       System.exit(2);
@@ -120,7 +198,7 @@ public final class ActivatedProcess implements AutoCloseable {
   /** Waits for the child to exit with {@code status}; returns its output, standard error included. */
   public String exits(int status) throws Exception {
     assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the child did not exit");
-    String out = new String(process.getInputStream().readAllBytes(), UTF_8);
+    String out = seen.toString(UTF_8) + new String(process.getInputStream().readAllBytes(), UTF_8);
     assertEquals(status, process.exitValue(), out);
     return out;
   }
