@@ -139,18 +139,29 @@ public final class Poller implements AutoCloseable {
       long nextSweep = System.nanoTime() + sweepNanos;
       while (!closed) {
         runTasks();
+        int dispatched = 0;
         if (sweepNanos == 0) {
-          selector.select(Poller::dispatch);
-          continue;
+          dispatched = selector.select(Poller::dispatch);
+        } else {
+          long wait = nextSweep - System.nanoTime();
+          if (wait > 0) {
+            dispatched =
+                selector.select(Poller::dispatch, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
+          }
+          long now = System.nanoTime();
+          if (now - nextSweep >= 0) {
+            sweep(now);
+            nextSweep = now + sweepNanos;
+          }
         }
-        long wait = nextSweep - System.nanoTime();
-        if (wait > 0) {
-          selector.select(Poller::dispatch, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
-        }
-        long now = System.nanoTime();
-        if (now - nextSweep >= 0) {
-          sweep(now);
-          nextSweep = now + sweepNanos;
+        if (dispatched > 0) {
+          // The handlers just woken wait in this carrier's queue: let them run (and answer) before
+          // selecting again. Selecting at once mostly finds nothing yet, and then parks this
+          // thread through the JDK's poller, whose master thread must wake to resume it when the
+          // next batch arrives: a context switch per batch, a quarter of the throughput at 100
+          // connections. After the yield the next batch has usually arrived, and select takes it
+          // without parking.
+          Thread.yield();
         }
       }
     } catch (IOException | RuntimeException | Error e) {
