@@ -23,6 +23,7 @@ NAMES = {
     "netty-nio": "Netty 4.2 NIO",
     "ours-virtual": "socketserver, virtual threads",
     "ours-platform": "socketserver, platform threads",
+    "ours-framed": "socketserver, Handlers.framed (virtual threads)",
     "python": "Python socketserver / http.server",
     "python-nodelay": "Python http.server, TCP_NODELAY",
 }

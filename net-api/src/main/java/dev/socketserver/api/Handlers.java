@@ -1,5 +1,6 @@
 package dev.socketserver.api;
 
+import dev.socketserver.api.internal.FrameLoop;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -17,6 +18,15 @@ import org.jspecify.annotations.Nullable;
  * next request, so a pipelined batch of requests gets its replies in one write. A
  * {@link FrameException} (oversize, corrupt, truncated) leaves the handler, so the server closes
  * the connection and logs it once.
+ *
+ * <p>Idle connections cost no thread: under {@link Concurrency#virtualThreads()}, on a plain TCP
+ * or Unix stream connection (no TLS, no PROXY header) with no read timeout, these handlers give
+ * their thread back whenever every frame read so far is answered, and a new virtual thread takes
+ * up the connection when the next bytes arrive: a connection waiting for its next request holds
+ * no thread and no parked stack. The handler still runs as one
+ * request, from accept to end of stream: it counts once against the concurrency limit and in
+ * {@code inFlight}, {@code drain} waits for it, and {@code shutdownNow} closes it. Under other
+ * policies, or with a read timeout, it keeps one thread for the connection's life.
  */
 public final class Handlers {
   private Handlers() {}
@@ -51,18 +61,7 @@ public final class Handlers {
    * each non-null reply of {@code handler} framed the same way.
    */
   public static RequestHandler<Connection> framed(Framing framing, FrameHandler handler) {
-    Objects.requireNonNull(framing, "framing");
-    Objects.requireNonNull(handler, "handler");
-    return c -> {
-      byte[] frame;
-      while ((frame = c.readFrame(framing)) != null) {
-        byte[] reply = handler.reply(frame);
-        if (reply != null) {
-          c.writeFrame(framing, reply);
-        }
-      }
-      c.output().flush();
-    };
+    return new FrameLoop(framing, handler);
   }
 
   /**

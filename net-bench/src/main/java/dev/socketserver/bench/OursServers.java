@@ -2,7 +2,10 @@ package dev.socketserver.bench;
 
 import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Connection;
+import dev.socketserver.api.Framing;
+import dev.socketserver.api.Handlers;
 import dev.socketserver.api.Server;
+import dev.socketserver.tcp.TcpServer;
 import dev.socketserver.udp.UdpServer;
 import dev.socketserver.unix.UnixStreamServer;
 import java.io.IOException;
@@ -10,8 +13,10 @@ import java.nio.file.Path;
 
 /**
  * Our UDP and Unix stream echo servers for the harness, where the examples do more than echo
- * (udp-echo prints a line per datagram): {@code OursServers udp PORT|unix PATH virtual|platform}.
- * The handlers are the examples' own: {@code d.reply(d.payload())} and
+ * (udp-echo prints a line per datagram), and a TCP echo of fixed-size messages through
+ * {@link Handlers#framed}, whose idle connections hold no thread:
+ * {@code OursServers udp PORT|unix PATH|framed:SIZE PORT virtual|platform}. The UDP and Unix
+ * handlers are the examples' own: {@code d.reply(d.payload())} and
  * {@code c.input().transferTo(c.output())}. Serves until killed.
  */
 public final class OursServers {
@@ -19,7 +24,7 @@ public final class OursServers {
 
   public static void main(String[] args) throws IOException {
     if (args.length != 3) {
-      System.err.println("usage: OursServers udp PORT|unix PATH virtual|platform");
+      System.err.println("usage: OursServers udp PORT|unix PATH|framed:SIZE PORT virtual|platform");
       System.exit(2);
     }
     Concurrency policy = switch (args[2]) {
@@ -38,7 +43,17 @@ public final class OursServers {
           .concurrency(policy)
           .handler((Connection c) -> c.input().transferTo(c.output()))
           .build();
-      default -> throw new IllegalArgumentException("transport must be udp or unix: " + args[0]);
+      default -> {
+        if (!args[0].startsWith("framed:")) {
+          throw new IllegalArgumentException("transport must be udp, unix or framed:SIZE: " + args[0]);
+        }
+        Framing messages = Framing.fixedLength(Integer.parseInt(args[0].substring("framed:".length())));
+        yield TcpServer.builder()
+            .bind("127.0.0.1", Integer.parseInt(args[1]))
+            .concurrency(policy)
+            .handler(Handlers.framed(messages, message -> message))
+            .build();
+      }
     };
     System.out.println("ours " + args[0] + " " + args[2] + " on " + server.localAddress());
     server.serveForever();

@@ -3,10 +3,12 @@ package dev.socketserver.unix;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.socketserver.api.Connection;
+import dev.socketserver.api.Handlers;
 import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.testing.Await;
@@ -21,7 +23,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -239,6 +243,25 @@ class UnixStreamServerTest {
         }
         Thread.onSpinWait();
       }
+    }
+  }
+
+  @Test
+  void handlersLinesGivesAnIdleConnectionsThreadBack() throws Exception {
+    Path p = dir.resolve("turns.sock");
+    LinkedBlockingQueue<Thread> answeredBy = new LinkedBlockingQueue<>();
+    RequestHandler<Connection> upper = Handlers.lines(64, line -> {
+      answeredBy.add(Thread.currentThread());
+      return line.toUpperCase(Locale.ROOT);
+    });
+    try (Server server = UnixStreamServer.builder().bind(p).handler(upper).build().start();
+        Connection c = UnixClient.connect(p)) {
+      assertEquals("ONE", exchange(c, "one"));
+      Thread first = answeredBy.take();
+      assertTrue(first.join(Duration.ofSeconds(10)), "the idle connection's thread did not end");
+      assertEquals("TWO", exchange(c, "two"));
+      assertNotSame(first, answeredBy.take());
+      assertEquals(1, server.metrics().active());
     }
   }
 }

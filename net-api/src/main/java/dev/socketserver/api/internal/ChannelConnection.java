@@ -66,6 +66,9 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
   private @Nullable Thread reader; // guarded by lock
   private @Nullable Thread writer; // guarded by lock
   private @Nullable Condition crowd; // guarded by lock
+  // A handler served in turns (see resumeWhenReadable) waits with no thread: this starts its next
+  // turn. Taken (and cleared) by whoever makes input available or closes the connection.
+  private @Nullable Runnable resumer; // guarded by lock
   // Guarded by lock. Invariant: inbound is null or in read mode with bytes remaining.
   private @Nullable ByteBuffer inbound;
   private boolean eof;
@@ -250,6 +253,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
   }
 
   private void abort(@Nullable String reason) {
+    Runnable resume;
     lock.lock();
     try {
       if (closed) {
@@ -264,8 +268,12 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       }
       signal(reader);
       signal(writer);
+      resume = takeResumer();
     } finally {
       lock.unlock();
+    }
+    if (resume != null) {
+      resume.run(); // the turn finds the connection closed and ends it
     }
     Events.closed(remote, System.nanoTime() - openedAt, bytesIn, bytesOut, reason == null ? "closed" : reason);
     // On the poller thread: see Poller. The selector releases the descriptor on its next select.
@@ -302,6 +310,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
   }
 
   private void fill() {
+    Runnable resume = null;
     lock.lock();
     try {
       if (closed || eof || readFailure != null) {
@@ -343,10 +352,21 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       }
       if (n != 0 || eof || readFailure != null) {
         signal(reader);
+        resume = takeResumer();
       }
     } finally {
       lock.unlock();
     }
+    if (resume != null) {
+      resume.run();
+    }
+  }
+
+  // lock held
+  private @Nullable Runnable takeResumer() {
+    Runnable r = resumer;
+    resumer = null;
+    return r;
   }
 
   // lock held
@@ -379,17 +399,8 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       if (b != null) {
         return b;
       }
-      IOException failure = readFailure;
-      if (failure != null) {
-        SocketException e = new SocketException(failure.getMessage());
-        e.initCause(failure);
-        throw e;
-      }
-      if (eof) {
+      if (ended()) {
         return null;
-      }
-      if (closed) {
-        throw closedException();
       }
       if (output.pendingFor(Thread.currentThread())) {
         // A request/response peer waits for our reply before it sends more: flush before waiting.
@@ -416,6 +427,26 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
         throw new InterruptedIOException("Interrupted while waiting to read from " + remote);
       }
     }
+  }
+
+  /**
+   * With nothing buffered: true at end of stream, false if more may come; throws if reading
+   * failed or the connection is closed.
+   */
+  private boolean ended() throws IOException {
+    IOException failure = readFailure;
+    if (failure != null) {
+      SocketException e = new SocketException(failure.getMessage());
+      e.initCause(failure);
+      throw e;
+    }
+    if (eof) {
+      return true;
+    }
+    if (closed) {
+      throw closedException();
+    }
+    return false;
   }
 
   private void consumed(ByteBuffer b) {
@@ -463,12 +494,30 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
    * the frame, which stays in the buffer for the next read.
    */
   private byte @Nullable [] decode(FrameDecoder decoder) throws IOException {
+    return nextFrame(decoder, true);
+  }
+
+  /** What {@link #pollFrame} returns when what is buffered ends before a frame does. */
+  static final byte[] NEED_INPUT = new byte[0];
+
+  /**
+   * Returns the next frame of what is already buffered, without waiting: a frame; {@link
+   * #NEED_INPUT} (compare by identity) if the buffer ends first, the decoder keeping the partial
+   * frame; or null at end of stream. For a handler served in turns.
+   *
+   * @throws IOException if reading failed, the connection is closed, or the framing is broken
+   */
+  byte @Nullable [] pollFrame(FrameDecoder decoder) throws IOException {
+    return nextFrame(decoder, false);
+  }
+
+  private byte @Nullable [] nextFrame(FrameDecoder decoder, boolean wait) throws IOException {
     lock.lock();
     try {
       while (true) {
-        ByteBuffer b = awaitInbound();
+        ByteBuffer b = wait ? awaitInbound() : inbound;
         if (b == null) {
-          return null;
+          return wait || ended() ? null : NEED_INPUT;
         }
         byte[] frame;
         try {
@@ -483,6 +532,31 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Arranges for {@code resume} to run once input arrives, the stream ends, reading fails or the
+   * connection closes, on the thread that sees it (the poller, or the one closing), and returns
+   * true; returns false, arranging nothing, if one of those has happened already. {@code resume}
+   * must not block. One at a time: a handler served in turns calls this as the last thing its
+   * thread does.
+   */
+  boolean resumeWhenReadable(Runnable resume) {
+    lock.lock();
+    try {
+      if (inbound != null || eof || readFailure != null || closed) {
+        return false;
+      }
+      resumer = resume;
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** True if reads on this connection may wait without limit (no read timeout). */
+  boolean readsWaitForever() {
+    return readTimeoutNanos == 0;
   }
 
   private final class Input extends InputStream {
@@ -594,6 +668,8 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
   private final class Output extends OutputStream {
     // Confined to the writing thread.
     private @Nullable ByteBuffer buffer;
+    // Who filled the buffer; forgotten with it, so that a connection served in turns does not
+    // keep its last turn's (finished) thread reachable.
     private @Nullable Thread writer;
 
     boolean pendingFor(Thread thread) {
@@ -638,6 +714,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
         drain(b);
       }
       buffer = null;
+      writer = null;
       writePool.give(b);
     }
 
@@ -674,6 +751,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       ByteBuffer b = buffer;
       if (b != null) {
         buffer = null;
+        writer = null;
         try {
           drain(b);
         } finally {

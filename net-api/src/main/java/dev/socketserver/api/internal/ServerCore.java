@@ -403,6 +403,10 @@ public final class ServerCore<R> implements Server {
     @Nullable Task prev; // guarded by lock, as next
     @Nullable Task next;
     volatile boolean stopped;
+    // Set when the handler is served in turns (FrameLoop): the connection's state between turns,
+    // each on its own thread. Written before the first turn ends; the connection's lock and
+    // Thread.start order it before the next turn reads it.
+    FrameLoop.@Nullable Turns turns;
 
     Task(R request) {
       this.request = request;
@@ -412,26 +416,41 @@ public final class ServerCore<R> implements Server {
     @Override
     public void run() {
       thread = Thread.currentThread();
+      boolean waiting = false;
       try {
-        if (!stopped) {
-          serve();
+        FrameLoop.Turns t = turns;
+        if (t != null) {
+          waiting = turn(prepared, t); // even when stopped: the turn fails on the closed connection
+        } else if (!stopped) {
+          waiting = serve();
         }
       } finally {
-        R served = prepared;
-        try {
-          acceptor.finish(served);
-        } catch (IOException | RuntimeException e) {
-          log.debug("Closing the request from {} failed: {}", acceptor.describe(served), e.toString());
+        if (!waiting) {
+          finish();
         }
-        thread = null;
-        if (stopped) {
-          Thread.interrupted(); // we interrupted it; a pool thread must not keep the flag
-        }
-        done(this);
       }
     }
 
-    private void serve() {
+    // Once the handler has ended: the transport's clean-up, then out of the in-flight list.
+    private void finish() {
+      R served = prepared;
+      try {
+        acceptor.finish(served);
+      } catch (IOException | RuntimeException e) {
+        log.debug("Closing the request from {} failed: {}", acceptor.describe(served), e.toString());
+      }
+      thread = null;
+      if (stopped) {
+        Thread.interrupted(); // we interrupted it; a pool thread must not keep the flag
+      }
+      done(this);
+    }
+
+    /**
+     * Prepares, filters and serves the request; returns true if it is served in turns and now
+     * waits for input with no thread (this thread must then do nothing more with the task).
+     */
+    private boolean serve() {
       R r;
       try {
         r = acceptor.prepare(request);
@@ -445,12 +464,20 @@ public final class ServerCore<R> implements Server {
         } else {
           log.warn("Rejected connection from {}: {}", acceptor.describe(request), e.toString());
         }
-        return;
+        return false;
       }
       prepared = r;
       if (filter != null && !admitted(filter, r)) {
         counters.rejected.increment();
-        return;
+        return false;
+      }
+      if (virtualLoop
+          && handler instanceof FrameLoop loop
+          && r instanceof ChannelConnection c
+          && c.readsWaitForever()) {
+        FrameLoop.Turns t = loop.turns(c, this::resume);
+        turns = t;
+        return turn(r, t);
       }
       MDC.put("client", acceptor.describe(r));
       try {
@@ -462,6 +489,46 @@ public final class ServerCore<R> implements Server {
         reportError(r, t, stopped);
       } finally {
         MDC.remove("client");
+      }
+      return false;
+    }
+
+    /**
+     * One turn of a handler served in turns: answers what the connection has read. Returns true
+     * if the connection now waits for input with no thread: the next turn may already be running
+     * on another thread, so this one must do nothing more with the task.
+     */
+    private boolean turn(R r, FrameLoop.Turns t) {
+      MDC.put("client", acceptor.describe(r));
+      try {
+        while (!t.serveBuffered()) {
+          // Forget this thread first: stop() must not interrupt it once the next turn runs, and
+          // a finished thread must not stay reachable from an idle connection.
+          thread = null;
+          if (t.suspend()) {
+            return true;
+          }
+          thread = Thread.currentThread(); // input came meanwhile: serve it on this thread
+        }
+        counters.completed.increment();
+      } catch (Throwable e) { // as in serve()
+        counters.failed.increment();
+        reportError(r, e, stopped);
+      } finally {
+        MDC.remove("client");
+      }
+      return false;
+    }
+
+    // Called by the connection (poller thread, or whoever closes it): starts the next turn.
+    private void resume() {
+      try {
+        dispatcher.execute(this);
+      } catch (RejectedExecutionException | OutOfMemoryError e) {
+        log.error("Could not resume the connection from {}: {}", acceptor.describe(prepared), e.toString());
+        counters.failed.increment();
+        acceptor.abort(request);
+        finish();
       }
     }
 
