@@ -443,34 +443,37 @@ def main():
 LIMITS = """How to read it (what the runs that built this harness showed; re-check on a quiet machine):
 
 - **System calls.** The C server is the floor: one `read` and one `write` per round trip plus a share of
-  `epoll_wait`; Netty epoll is the same (`recvfrom`/`sendto`), and so is ours, about 2.05–2.2: the poller
+  `epoll_wait`; Netty epoll is the same (`recvfrom`/`sendto`), and so is ours, about 2.0–2.2: the poller
   reads on readiness with one registration per connection for its life, so there is no EAGAIN read and
   no re-arm per read (the 4 system calls of a plain virtual-thread-per-connection server). The
   platform-thread policy pays about 3 `futex` per round trip: one OS thread wakes another per message.
-- **CPU per round trip** is about Netty's at 64 B (6.4–7.4 µs against Netty's 6.9 µs in the profile runs
-  made while this was written; throughput 0.94–1.15× Netty over two full runs) and what is left shows
-  most with 4 KiB messages (0.75–1.01×): the bytes arrive on the poller and are consumed on the handler's
-  virtual thread, so every message still costs a lock, an unpark, a continuation thaw and a freeze that
-  Netty's inline pipeline does not pay. Since the poller and the serving loop are virtual threads, that
-  hand-off stays on one carrier: no OS thread wakes another (the platform-thread poller measured
-  0.63–0.67× Netty here). At 1000 connections each parked handler's stack (about 1.2 KB when warm) is
-  touched on every round trip, a working set Netty does not have. Runs vary by ±10–15 % from one to the
-  next on this machine (Netty's own 100 × 64 B figure went from 150 k to 193 k), so read single ratios
-  with that in mind.
+- **Throughput** is within a few per cent of Netty epoll in most cases (0.93–1.09× in every case but
+  two in the run that wrote this page: TCP 1000 × 4 KiB at 0.77× and Unix 1000 × 4 KiB at 0.90×), and the
+  differences between runs are as large as the differences between servers: runs vary by ±10–15 % here
+  (Netty's own 1000 × 4 KiB figure went from 113 k to 176 k between rounds of one run), so read single
+  ratios with that in mind. Two fixes made the difference (same-window A/B runs, `perf` and per-thread
+  context-switch counts): the poller yields after waking handlers instead of selecting at once (selecting
+  found nothing yet, parked it through the JDK's poller and made the JDK's master poller thread wake once
+  per batch: 6 278 context switches in 4 s at 100 connections; 0.89× → 0.97–1.0× Netty for TCP, 0.90× →
+  1.0× for UDP), and it hands a large batch over in chunks of 32 so pooled buffers are reused while hot.
+  What is left is the hand-off itself: every message crosses from the poller to the handler's virtual
+  thread (a lock, an unpark, a continuation thaw and freeze) that Netty's inline pipeline does not pay,
+  about 0.3 µs of user time per round trip in `perf` profiles. TCP 1000 × 4 KiB is the weakest case:
+  0.72× and 0.77× in the two full runs made today, with one round in three far below the others, but
+  0.97–1.0× in same-window runs of our server against Netty's alone; the cause of that spread is not
+  found yet.
 - **Allocation per round trip** is the JDK's: its default scheduler wraps every submission of a virtual
   thread in a `ForkJoinTask` (the sampled site above). Ours is gone: reads land in pooled direct buffers,
   the echo writes the poller's buffer itself, and a waiting handler parks on a field, not a `Condition`
   (which allocates a node per wait). Reaching 0 would take a custom scheduler, which needs JDK internals.
-- **Idle connections.** By RSS growth, the measure the targets use, a warmed server holds 10 000 idle
-  echo connections at 1.7–1.9 KB each (Netty epoll: 1.2–2.2 KB; RSS growth moves a lot between runs, as
-  it depends on how much of the heap the warm-up had already touched); by live heap, the steadier and
-  fairer figure, ours is about 2.3 KB against Netty's 1.3 KB. A heap histogram (`jcmd PID GC.class_histogram` before and
-  after) shows where it goes: the parked handler's frozen stack (`StackChunk`: about 1.2 KB once the JIT
-  has compiled the serving path, 2.5 KB on a cold server), then the JDK's `SocketChannelImpl` with its
-  locks and addresses, the `VirtualThread`, our `ChannelConnection` with its lock and streams, and the
-  selector's key. A blocking handler (`input().transferTo(output())`, any `read()` loop) keeps its stack
-  while it waits, so matching Netty's live heap needs a handler whose thread ends between messages (the
-  poller starting one when a message arrives): a different handler API, not built.
+- **Idle connections.** RSS growth on a JVM moves a lot between runs (it depends on how much of the heap
+  the warm-up had already touched), so the live heap per connection is the steadier figure. A blocking
+  handler (`input().transferTo(output())`, any `read()` loop) keeps its frozen stack while it waits: about
+  0.9 KB of `StackChunk` once the JIT has compiled the serving path, 2.2 KB per connection in all against
+  Netty's 1.3 KB. A message handler (`Handlers.framed`, `Handlers.lines`) under virtual threads gives its
+  thread back between messages: no thread, no stack, about 1.0 KB per connection, below Netty's. The rest
+  is the JDK's `SocketChannelImpl` with its locks and addresses, the selector's key, and our
+  `ChannelConnection` with its lock and streams (`jcmd PID GC.class_histogram` before and after).
 
 The delimiter decoder allocates about 4.4× a 64 KiB record (its buffer doubles up to 128 KiB and is
 dropped after each record): keeping the grown buffer while records stay large would bring that near 1×.
