@@ -463,7 +463,10 @@ LIMITS = """How to read it (what the runs that built this harness showed; re-che
   0.97–1.0× in same-window runs of our server against Netty's alone; the cause of that spread is not
   found yet.
 - **Allocation per round trip** is the JDK's: its default scheduler wraps every submission of a virtual
-  thread in a `ForkJoinTask` (the sampled site above). Ours is gone: reads land in pooled direct buffers,
+  thread in a `ForkJoinTask`. At so low a rate JFR samples allocations only when a thread-local buffer is
+  refilled, a handful of times per run, so the sampled sites above can be chance; with `-XX:-UseTLAB`
+  (every allocation sampled, 1 560 samples) 86 % was `ForkJoinTask$RunnableExecuteAction` from
+  `VirtualThread.unpark` and `afterYield`, 13 % JFR's own start-up. Ours is gone: reads land in pooled direct buffers,
   the echo writes the poller's buffer itself, and a waiting handler parks on a field, not a `Condition`
   (which allocates a node per wait). Reaching 0 would take a custom scheduler, which needs JDK internals.
 - **Idle connections.** RSS growth on a JVM moves a lot between runs (it depends on how much of the heap

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,7 @@ public final class Poller implements AutoCloseable {
   // The keys the last select found ready; confined to the poller thread.
   private @Nullable SelectionKey[] ready = new SelectionKey[64];
   private int readyCount;
+  private final Consumer<SelectionKey> collector = this::collect; // one, not one per select
   private final Thread thread;
   private final long sweepNanos;
   private volatile boolean closed;
@@ -148,13 +150,13 @@ public final class Poller implements AutoCloseable {
         runTasks();
         int dispatched = 0;
         if (sweepNanos == 0) {
-          dispatched = selector.select(this::collect);
+          dispatched = selector.select(collector);
           dispatchCollected();
         } else {
           long wait = nextSweep - System.nanoTime();
           if (wait > 0) {
             dispatched =
-                selector.select(this::collect, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
+                selector.select(collector, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
             dispatchCollected();
           }
           long now = System.nanoTime();
