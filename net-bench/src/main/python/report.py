@@ -460,8 +460,8 @@ LIMITS = """How to read it (what the runs that built this harness showed; re-che
   thread (a lock, an unpark, a continuation thaw and freeze) that Netty's inline pipeline does not pay,
   about 0.3 µs of user time per round trip in `perf` profiles. TCP 1000 × 4 KiB is the weakest case:
   0.72× and 0.77× in the two full runs made today, with one round in three far below the others, but
-  0.97–1.0× in same-window runs of our server against Netty's alone; the cause of that spread is not
-  found yet.
+  0.97–1.0× in same-window runs of our server against Netty's alone (`net-bench/ab tcp 1000 4096`); the
+  cause of that spread is not found yet.
 - **Allocation per round trip** is the JDK's: its default scheduler wraps every submission of a virtual
   thread in a `ForkJoinTask`. At so low a rate JFR samples allocations only when a thread-local buffer is
   refilled, a handful of times per run, so the sampled sites above can be chance; with `-XX:-UseTLAB`
