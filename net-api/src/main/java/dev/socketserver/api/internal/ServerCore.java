@@ -371,15 +371,7 @@ public final class ServerCore<R> implements Server {
     } finally {
       lock.unlock();
     }
-    try {
-      dispatcher.execute(task);
-    } catch (RejectedExecutionException | OutOfMemoryError e) {
-      // OutOfMemoryError: no thread could be created. The request fails; the server carries on.
-      log.error("Could not dispatch the request from {}: {}", acceptor.describe(request), e.toString());
-      counters.failed.increment();
-      acceptor.abort(request);
-      done(task);
-    }
+    task.start();
   }
 
   private boolean admitted(Predicate<? super R> test, R request) {
@@ -439,8 +431,9 @@ public final class ServerCore<R> implements Server {
       } catch (IOException | RuntimeException e) {
         log.debug("Closing the request from {} failed: {}", acceptor.describe(served), e.toString());
       }
+      Thread ran = thread;
       thread = null;
-      if (stopped) {
+      if (stopped && ran == Thread.currentThread()) {
         Thread.interrupted(); // we interrupted it; a pool thread must not keep the flag
       }
       done(this);
@@ -475,7 +468,7 @@ public final class ServerCore<R> implements Server {
           && handler instanceof FrameLoop loop
           && r instanceof ChannelConnection c
           && c.readsWaitForever()) {
-        FrameLoop.Turns t = loop.turns(c, this::resume);
+        FrameLoop.Turns t = loop.turns(c, this::start);
         turns = t;
         return turn(r, t);
       }
@@ -520,12 +513,17 @@ public final class ServerCore<R> implements Server {
       return false;
     }
 
-    // Called by the connection (poller thread, or whoever closes it): starts the next turn.
-    private void resume() {
+    /**
+     * Hands this task to the policy's thread: at dispatch, and for each next turn (called by the
+     * connection: the poller thread, or whoever closes it). If no thread can run it, the request
+     * fails at once.
+     */
+    void start() {
       try {
         dispatcher.execute(this);
       } catch (RejectedExecutionException | OutOfMemoryError e) {
-        log.error("Could not resume the connection from {}: {}", acceptor.describe(prepared), e.toString());
+        // OutOfMemoryError: no thread could be created. The request fails; the server carries on.
+        log.error("Could not start a thread for the request from {}: {}", acceptor.describe(prepared), e.toString());
         counters.failed.increment();
         acceptor.abort(request);
         finish();
