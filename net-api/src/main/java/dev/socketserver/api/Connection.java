@@ -25,7 +25,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safety: a connection is confined to the thread that handles it. Reading and writing
  * may happen on two different threads (one reader, one writer), but two threads must not read,
- * or write, at once. {@link #close()} from the owning thread flushes first.
+ * or write, at once. {@link #close()} from the owning thread flushes first, unless a read
+ * already failed (the peer reset the connection): then buffered output cannot be delivered and is
+ * dropped, since that read reported the failure.
  *
  * <p>Who closes it: the server closes the connection after the handler returns or throws; a
  * client closes what it connected, best with try-with-resources. A second {@code close()} does
@@ -183,7 +185,9 @@ public interface Connection extends AutoCloseable {
   boolean isOpen();
 
   /**
-   * Flushes the output and closes the connection. A second call does nothing.
+   * Flushes the output and closes the connection. A second call does nothing. If a read on this
+   * connection already failed (the peer reset it), buffered output is dropped without an attempt
+   * to send it: it cannot arrive, and that read reported the failure.
    *
    * @throws IOException if the final flush failed; the connection is closed all the same
    */

@@ -4,8 +4,10 @@ import static dev.socketserver.api.FramingPropertiesTest.checked;
 import static dev.socketserver.api.FramingSpec.ascii;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
@@ -15,6 +17,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.SocketException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -287,6 +291,27 @@ class ConnectionStreamsTest {
     Await.until("both readers waiting", Duration.ofSeconds(5),
         () -> readers.stream().allMatch(t -> t.getState() == Thread.State.WAITING));
     return readers;
+  }
+
+  /**
+   * A request buffered after the peer reset the connection cannot be delivered; the read already
+   * said so, so close drops it rather than failing a second time with "Broken pipe" (which a
+   * try-with-resources around a finished exchange would turn into the caller's failure).
+   */
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  void closeAfterThePeerResetDropsBufferedOutputInsteadOfThrowing() throws Exception {
+    try (Loopback pair = Loopback.open(ConnectionOptions.defaults(), ConnectionOptions.defaults())) {
+      pair.right().option(StandardSocketOptions.SO_LINGER, 0);
+      pair.right().abort(); // linger 0: the close sends a reset
+      Connection c = pair.left();
+      SocketException reset = assertThrows(SocketException.class, () -> c.input().read());
+      assertTrue(String.valueOf(reset.getMessage()).startsWith("Connection reset"), reset::toString);
+      c.output().write(ascii("request\n")); // buffered: nothing is sent yet
+      assertThrows(SocketException.class, () -> c.readLine(100), "the reset again, not a hang");
+      c.close();
+      assertFalse(c.isOpen());
+    }
   }
 
   @Test

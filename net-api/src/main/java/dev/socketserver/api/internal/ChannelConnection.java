@@ -203,15 +203,31 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
     }
   }
 
+  /**
+   * Flushes, then closes. After a failed read (the peer reset the connection) nothing buffered
+   * can reach the peer and the read already reported why, so the output is dropped instead.
+   */
   @Override
   public void close() throws IOException {
     if (!isOpen()) {
       return;
     }
     try {
-      output.flush();
+      if (!readFailed()) {
+        output.flush();
+      }
     } finally {
       abort();
+    }
+  }
+
+  /** True once a read from the channel failed: the connection is broken (typically reset). */
+  boolean readFailed() {
+    lock.lock();
+    try {
+      return readFailure != null;
+    } finally {
+      lock.unlock();
     }
   }
 

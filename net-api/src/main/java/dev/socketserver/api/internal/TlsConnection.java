@@ -437,7 +437,7 @@ public final class TlsConnection extends ForwardingConnection {
     }
     closed = true;
     try {
-      if (raw.isOpen()) {
+      if (raw.isOpen() && !raw.readFailed()) { // after a reset nothing can be delivered
         output.flush();
         try {
           closeOutbound();

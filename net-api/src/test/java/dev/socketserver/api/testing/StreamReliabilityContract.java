@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -148,6 +149,36 @@ public abstract class StreamReliabilityContract extends StreamServerContract {
   }
 
   // ---- client faults ----
+
+  /**
+   * The server resets a connection mid-conversation: the client's read says so, and closing the
+   * client afterwards drops what it had buffered instead of failing again ("Broken pipe"), so a
+   * try-with-resources around the exchange ends with the read's error alone.
+   */
+  @Test
+  void aClientClosingAfterTheServerResetItDoesNotThrow() throws Exception {
+    assumeTrue(canReset(), "no resets on this transport: an abrupt close is an end of stream");
+    Leaks.Snapshot before = baseline();
+    try (Server server = serve(newBuilder().handler(c -> {
+      if ("reset me".equals(c.readLine(100))) {
+        reset(c);
+      } else {
+        LINE_ECHO.handle(c);
+      }
+    }))) {
+      Connection victim = connect(server);
+      victim.output().write("reset me\n".getBytes(UTF_8));
+      victim.output().flush();
+      assertThrows(SocketException.class, () -> victim.input().read());
+      victim.output().write("unsendable\n".getBytes(UTF_8));
+      victim.close();
+      try (Connection good = connect(server)) {
+        good.output().write("first\n".getBytes(UTF_8)); // the line the handler reads itself
+        assertEquals("after", exchange(good, "after"));
+      }
+    }
+    before.awaitRestored(WAIT);
+  }
 
   @Test
   void aClientResetMidRequestFailsOnlyItsOwnRequest() throws Exception {
