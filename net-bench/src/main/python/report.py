@@ -227,8 +227,9 @@ def main():
     w(f"- JDK: {java_version}; Netty 4.2.18.Final; {first_line(run(['python3', '--version']), 'Python')}; "
       f"{first_line(run(['gcc', '--version']), 'gcc')}; {first_line(run(['wrk', '-v']), 'wrk')}")
     w(f"- Command: `{a.command}` (from the repository root)")
-    w("- Pinning: every server on core 0, every load generator on core 1 (`taskset`); servers with default "
-      "JVM flags (Netty with its leak detector off).")
+    w("- Pinning: every server on core 0, every load generator on core 1 (`taskset`); while one server is "
+      "measured, the other servers of its section are stopped (`SIGSTOP`), so nothing else runs on core 0; "
+      "servers with default JVM flags (Netty with its leak detector off).")
     w("- Load generator: `net-bench/src/main/c/loadgen.c` (epoll, closed loop, one message in flight per "
       "connection, every echoed byte checked). HTTP: `wrk -t1 -c100`.")
     w("")
@@ -469,6 +470,10 @@ LIMITS = """How to read it (what the runs that built this harness showed; re-che
   `VirtualThread.unpark` and `afterYield`, 13 % JFR's own start-up. Ours is gone: reads land in pooled direct buffers,
   the echo writes the poller's buffer itself, and a waiting handler parks on a field, not a `Condition`
   (which allocates a node per wait). Reaching 0 would take a custom scheduler, which needs JDK internals.
+  Past 128 connections the JDK's epoll selector adds 16 B per ready connection: it looks each ready
+  descriptor up in a `HashMap<Integer, SelectionKey>`, so every descriptor above 127 is boxed (after
+  1000 × 64 B, `jcmd PID GC.class_histogram -all` counted 785 k `Integer` for 733 k round trips; none with
+  the JVM flag `-XX:AutoBoxCacheMax=65536`, which widens the `Integer` cache).
 - **Idle connections.** RSS growth on a JVM moves a lot between runs (it depends on how much of the heap
   the warm-up had already touched), so the live heap per connection is the steadier figure. A blocking
   handler (`input().transferTo(output())`, any `read()` loop) keeps its frozen stack while it waits: about
