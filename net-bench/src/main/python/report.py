@@ -223,7 +223,8 @@ def main():
     java_version = first_line(run([a.java, "-version"]), r"version|Runtime")
     w(f"- Date: {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}")
     w(f"- Machine: {machine()}; load average before {a.load_before}, after {a.load_after} "
-      "(anything well above 0 means other work shared the cores and the numbers are noise)")
+      "(\"before\" well above 0 means other work shared the cores and the numbers are noise; \"after\" is high "
+      "by design: the thread-per-connection peers hold 1 000 runnable threads while they serve 1 000 connections)")
     w(f"- JDK: {java_version}; Netty 4.2.18.Final; {first_line(run(['python3', '--version']), 'Python')}; "
       f"{first_line(run(['gcc', '--version']), 'gcc')}; {first_line(run(['wrk', '-v']), 'wrk')}")
     w(f"- Command: `{a.command}` (from the repository root)")
@@ -448,21 +449,25 @@ LIMITS = """How to read it (what the runs that built this harness showed; re-che
   reads on readiness with one registration per connection for its life, so there is no EAGAIN read and
   no re-arm per read (the 4 system calls of a plain virtual-thread-per-connection server). The
   platform-thread policy pays about 3 `futex` per round trip: one OS thread wakes another per message.
-- **Throughput** is within a few per cent of Netty epoll in most cases (0.93–1.09× in every case but
-  two in the run that wrote this page: TCP 1000 × 4 KiB at 0.77× and Unix 1000 × 4 KiB at 0.90×), and the
-  differences between runs are as large as the differences between servers: runs vary by ±10–15 % here
-  (Netty's own 1000 × 4 KiB figure went from 113 k to 176 k between rounds of one run), so read single
-  ratios with that in mind. Two fixes made the difference (same-window A/B runs, `perf` and per-thread
-  context-switch counts): the poller yields after waking handlers instead of selecting at once (selecting
-  found nothing yet, parked it through the JDK's poller and made the JDK's master poller thread wake once
-  per batch: 6 278 context switches in 4 s at 100 connections; 0.89× → 0.97–1.0× Netty for TCP, 0.90× →
-  1.0× for UDP), and it hands a large batch over in chunks of 32 so pooled buffers are reused while hot.
-  What is left is the hand-off itself: every message crosses from the poller to the handler's virtual
-  thread (a lock, an unpark, a continuation thaw and freeze) that Netty's inline pipeline does not pay,
-  about 0.3 µs of user time per round trip in `perf` profiles. TCP 1000 × 4 KiB is the weakest case:
-  0.72× and 0.77× in the two full runs made today, with one round in three far below the others, but
-  0.97–1.0× in same-window runs of our server against Netty's alone (`net-bench/ab tcp 1000 4096`); the
-  cause of that spread is not found yet.
+- **Throughput** is within a few per cent of Netty epoll: in the run that wrote this page TCP 0.94–0.99×,
+  UDP 0.99–1.00×, Unix 0.87–1.06×, HTTP 0.97×, and the differences between runs are as large as the
+  differences between servers (±5–10 % here; Netty's own Unix 100 × 4 KiB rounds went from 294 k to 244 k
+  within one minute), so read single ratios with that in mind and check a change with `net-bench/ab`,
+  which alternates short rounds of the two servers (Unix 100 × 4 KiB, 0.87× above: `net-bench/ab unix 100
+  4096 6 2` gave a median of 0.975×). Two fixes made the difference (same-window A/B runs, `perf` and
+  per-thread context-switch counts): the poller yields after waking handlers instead of selecting at once
+  (selecting found nothing yet, parked it through the JDK's poller and made the JDK's master poller thread
+  wake once per batch: 6 278 context switches in 4 s at 100 connections; 0.89× → 0.97–1.0× Netty for TCP,
+  0.90× → 1.0× for UDP), and it hands a large batch over in chunks of 32 so pooled buffers are reused while
+  hot. What is left is the hand-off itself: every message crosses from the poller to the handler's virtual
+  thread (a lock, an unpark, a continuation thaw and freeze, whose stack copy is 2 % of the server's
+  samples at 1000 × 4 KiB) that Netty's inline pipeline does not pay, about 0.3 µs of user time per round
+  trip in `perf` profiles.
+- **Isolation.** Until the harness stopped the idle servers while measuring one, TCP 1000 × 4 KiB fell
+  to 0.70× in one round of three in two full runs (0.72× and 0.77× overall), while the same rounds with
+  only our server and Netty's up never did (1.00–1.07×). With the others stopped it is 0.99× (rounds
+  0.93×, 1.00×, 0.99×), and every server's figures rose: the C limit at 1000 × 4 KiB went from 143–171 k
+  to 157–188 k round trips/s.
 - **Allocation per round trip** is the JDK's: its default scheduler wraps every submission of a virtual
   thread in a `ForkJoinTask`. At so low a rate JFR samples allocations only when a thread-local buffer is
   refilled, a handful of times per run, so the sampled sites above can be chance; with `-XX:-UseTLAB`
