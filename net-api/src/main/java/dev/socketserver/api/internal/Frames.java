@@ -27,6 +27,12 @@ final class Frames {
   private final Source source;
   // The last line framing, reused while the limit stays the same.
   private @Nullable Framing lines;
+  // The decoder of the last frame read and its framing: reused for the next frame of the same
+  // framing (a line-based protocol reads several lines per request). Kept only after it yielded a
+  // frame, when it holds nothing; a read that failed or hit end of stream drops it, with the
+  // partial frame it may hold.
+  private @Nullable Framing lastFraming;
+  private @Nullable FrameDecoder lastDecoder;
 
   Frames(Source source) {
     this.source = source;
@@ -43,9 +49,11 @@ final class Frames {
     if (framing == null || framing.maxFrame() != max) {
       lines = framing = Framing.lines(max);
     }
-    FrameDecoder decoder = framing.newDecoder();
+    FrameDecoder decoder = decoderFor(framing);
     byte[] line = source.decode(decoder);
-    if (line == null) {
+    if (line != null) {
+      keep(framing, decoder);
+    } else {
       // End of stream: the unterminated rest, if any, is the last line.
       line = decoder.remainder();
       if (line.length == 0) {
@@ -60,11 +68,29 @@ final class Frames {
 
   /** As {@link dev.socketserver.api.Connection#readFrame(Framing)}. */
   byte @Nullable [] readFrame(Framing framing) throws IOException {
-    FrameDecoder decoder = framing.newDecoder();
+    FrameDecoder decoder = decoderFor(framing);
     byte[] frame = source.decode(decoder);
     if (frame == null) {
       decoder.finish();
+    } else {
+      keep(framing, decoder);
     }
     return frame;
+  }
+
+  /** The kept decoder if it is {@code framing}'s, else a new one; either way none is kept now. */
+  private FrameDecoder decoderFor(Framing framing) {
+    FrameDecoder d = lastDecoder;
+    boolean mine = lastFraming == framing;
+    lastDecoder = null;
+    lastFraming = null;
+    return d != null && mine ? d : framing.newDecoder();
+  }
+
+  private void keep(Framing framing, FrameDecoder decoder) {
+    if (decoder.buffered() == 0) { // always, after a frame: it consumes no byte past the frame
+      lastFraming = framing;
+      lastDecoder = decoder;
+    }
   }
 }
