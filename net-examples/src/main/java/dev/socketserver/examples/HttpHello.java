@@ -146,16 +146,15 @@ final class HttpHello {
         throw new HttpError(400, "Bad Request"); // no name, whitespace before the colon, or obs-fold
       }
       String name = header.substring(0, colon).toLowerCase(Locale.ROOT);
-      String value = header.substring(colon + 1).strip().toLowerCase(Locale.ROOT);
       switch (name) {
         case "connection" -> {
-          for (String token : value.split(",")) {
+          for (String token : value(header, colon).split(",")) {
             close |= token.strip().equals("close");
             keepAlive |= token.strip().equals("keep-alive");
           }
         }
         case "content-length" -> {
-          long l = contentLength(value);
+          long l = contentLength(value(header, colon));
           if (length >= 0 && l != length) {
             throw new HttpError(400, "Bad Request");
           }
@@ -169,6 +168,11 @@ final class HttpHello {
       skip(c.input(), length);
     }
     return new Request(parts[0].equals("HEAD"), http10 ? keepAlive && !close : !close, http10);
+  }
+
+  /** The value of a header whose name ends at {@code colon}: only the headers we act on need it. */
+  private static String value(String header, int colon) {
+    return header.substring(colon + 1).strip().toLowerCase(Locale.ROOT);
   }
 
   /** Reads a CRLF-terminated line as Latin-1; null at the end of the stream. */
