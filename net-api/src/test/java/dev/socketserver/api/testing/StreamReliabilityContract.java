@@ -357,6 +357,8 @@ public abstract class StreamReliabilityContract extends StreamServerContract {
       awaitClosedByServer(silent); // it never sent a byte, and no read timeout is set
       silentClosed.set(true);
       assertTrue(exchanges.get(20, TimeUnit.SECONDS) > 0);
+      // The sweep closes the connection first; its handler's read then fails and reports it.
+      Await.until("the silent client's failure reported", WAIT, () -> !failures.isEmpty());
       assertEquals(Set.of(silent.localAddress()), failures.keySet());
       assertInstanceOf(IOException.class, failures.get(silent.localAddress()));
       assertEquals(1, server.metrics().idleTimeouts());
