@@ -27,6 +27,11 @@ package dev.socketserver.api;
  *     before accepting (the limit is the maximum of connections of a stream server)
  * @param cut requests stopped by {@link Server#shutdownNow()}, directly or when a drain deadline
  *     passed
+ * @param inboundBudgetHits connections closed because the bytes they asked the server to hold
+ *     (partial frames, unread input) would have taken the server-wide inbound memory budget past
+ *     its limit ({@link StreamServerBuilder#inboundBudget})
+ * @param renegotiationsRefused TLS renegotiations a client started and the server refused (with
+ *     an alert, closing the connection)
  */
 public record ServerMetrics(
     long accepted,
@@ -42,4 +47,6 @@ public record ServerMetrics(
     long idleTimeouts,
     long lifetimeExpirations,
     long limitWaits,
-    long cut) {}
+    long cut,
+    long inboundBudgetHits,
+    long renegotiationsRefused) {}

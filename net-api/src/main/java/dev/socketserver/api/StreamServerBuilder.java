@@ -26,6 +26,7 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
   private Duration maxLifetime = Duration.ZERO;
   private @Nullable TlsOptions tls;
   private @Nullable ProxyProtocol proxyProtocol;
+  private long inboundBudget = StreamSettings.defaultInboundBudget();
 
   /** For transports: creates a builder with the defaults. */
   protected StreamServerBuilder() {}
@@ -133,9 +134,34 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
     return me();
   }
 
+  /**
+   * Sets the server-wide inbound memory budget: the most bytes all connections together may hold
+   * in read buffers the handler has not consumed yet and in partial frames
+   * ({@link Connection#readFrame}, {@link Connection#readLine}, {@link Handlers}) that are still
+   * arriving. By default a quarter of the JVM's maximum heap.
+   *
+   * <p>Per-connection limits (the read buffer size, a framing's maximum) bound one connection;
+   * this bounds their sum, which under many connections could exceed any heap. A connection
+   * whose next read or partial frame would take the total past the budget is closed: its
+   * handler's read fails with an {@link java.io.IOException} naming the budget, the hit is
+   * counted in {@link ServerMetrics#inboundBudgetHits()}, and every other connection keeps
+   * working. Memory is charged as bytes arrive, never as a header announces them, so a peer
+   * that announces a large frame and sends little holds little.
+   *
+   * @throws IllegalArgumentException if {@code bytes} is less than 64 KiB
+   */
+  public final B inboundBudget(long bytes) {
+    if (bytes < StreamSettings.MIN_INBOUND_BUDGET) {
+      throw new IllegalArgumentException(
+          "inboundBudget < " + StreamSettings.MIN_INBOUND_BUDGET + " bytes: " + bytes);
+    }
+    this.inboundBudget = bytes;
+    return me();
+  }
+
   /** For transports: returns everything this builder collected for the stream core. */
   protected final StreamSettings streamSettings() {
-    return new StreamSettings(options, idleTimeout, maxLifetime, tls, proxyProtocol);
+    return new StreamSettings(options, idleTimeout, maxLifetime, tls, proxyProtocol, inboundBudget);
   }
 
   /** For transports: returns the connection options collected so far. */

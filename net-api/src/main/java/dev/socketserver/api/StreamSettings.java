@@ -13,19 +13,25 @@ import org.jspecify.annotations.Nullable;
  * <p>Immutable and thread-safe.
  */
 public final class StreamSettings {
+  /** The smallest inbound budget a builder accepts: 64 KiB. */
+  static final long MIN_INBOUND_BUDGET = 64 * 1024;
+
   private final ConnectionOptions connection;
   private final Duration idleTimeout;
   private final Duration maxLifetime;
   private final @Nullable TlsOptions tls;
   private final @Nullable ProxyProtocol proxyProtocol;
+  private final long inboundBudget;
 
   StreamSettings(
       ConnectionOptions connection,
       Duration idleTimeout,
       Duration maxLifetime,
       @Nullable TlsOptions tls,
-      @Nullable ProxyProtocol proxyProtocol) {
+      @Nullable ProxyProtocol proxyProtocol,
+      long inboundBudget) {
     this.proxyProtocol = proxyProtocol;
+    this.inboundBudget = inboundBudget;
     this.connection = connection;
     this.idleTimeout = idleTimeout;
     this.maxLifetime = maxLifetime;
@@ -34,7 +40,21 @@ public final class StreamSettings {
 
   /** Returns settings with {@code options} and nothing else: no idle timeout, no lifetime. */
   public static StreamSettings of(ConnectionOptions options) {
-    return new StreamSettings(Objects.requireNonNull(options, "options"), Duration.ZERO, Duration.ZERO, null, null);
+    return new StreamSettings(Objects.requireNonNull(options, "options"), Duration.ZERO,
+        Duration.ZERO, null, null, defaultInboundBudget());
+  }
+
+  /** A quarter of the JVM's maximum heap, at least {@link #MIN_INBOUND_BUDGET}. */
+  static long defaultInboundBudget() {
+    return Math.max(MIN_INBOUND_BUDGET, Runtime.getRuntime().maxMemory() / 4);
+  }
+
+  /**
+   * Returns the most bytes all connections together may hold in unconsumed input and partial
+   * frames; see {@link StreamServerBuilder#inboundBudget(long)}.
+   */
+  public long inboundBudget() {
+    return inboundBudget;
   }
 
   /** Returns the per-connection timeouts and buffer sizes. */

@@ -95,6 +95,8 @@ public final class Counters {
         count(Limit.IDLE_TIMEOUT).sum(),
         count(Limit.LIFETIME).sum(),
         count(Limit.CONCURRENCY).sum(),
-        cut.sum());
+        cut.sum(),
+        count(Limit.INBOUND_BUDGET).sum(),
+        count(Limit.TLS_RENEGOTIATION).sum());
   }
 }

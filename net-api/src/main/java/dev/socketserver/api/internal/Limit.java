@@ -14,7 +14,14 @@ public enum Limit {
   /** A connection moved no byte either way for the idle timeout and was closed. */
   IDLE_TIMEOUT("idle-timeout", "idleTimeouts"),
   /** A connection outlived the maximum connection lifetime and was closed. */
-  LIFETIME("max-lifetime", "lifetimeExpirations");
+  LIFETIME("max-lifetime", "lifetimeExpirations"),
+  /**
+   * A connection asked for more inbound memory (a growing partial frame, unread input) than the
+   * server-wide inbound budget had left, and was closed.
+   */
+  INBOUND_BUDGET("inbound-budget", "inboundBudgetHits"),
+  /** A TLS client started a renegotiation, which the server refuses: alert, then close. */
+  TLS_RENEGOTIATION("tls-renegotiation", "renegotiationsRefused");
 
   private final String key;
   private final String metric;

@@ -112,13 +112,15 @@ final class WorkerMetrics implements AutoCloseable {
     return new long[] {
       m.accepted(), m.active(), m.completed(), m.failed(), m.rejected(), m.bytesRead(),
       m.bytesWritten(), m.replies(), m.readTimeouts(), m.writeTimeouts(), m.idleTimeouts(),
-      m.lifetimeExpirations(), m.limitWaits(), m.cut()
+      m.lifetimeExpirations(), m.limitWaits(), m.cut(), m.inboundBudgetHits(),
+      m.renegotiationsRefused()
     };
   }
 
   private static ServerMetrics metrics(long[] v) {
     return new ServerMetrics(
-        v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13]);
+        v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13],
+        v[14], v[15]);
   }
 
   @Override
