@@ -269,6 +269,11 @@ final class DelimiterFraming extends Framing {
     }
 
     @Override
+    int retained() {
+      return acc.length;
+    }
+
+    @Override
     byte[] takeRemainder() {
       byte[] rest = Arrays.copyOf(acc, accLen);
       clear();

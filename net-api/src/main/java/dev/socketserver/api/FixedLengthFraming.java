@@ -3,7 +3,6 @@ package dev.socketserver.api;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /** Frames of one size: {@link Framing#fixedLength}. Immutable. */
@@ -45,10 +44,10 @@ final class FixedLengthFraming extends Framing {
     return "fixedLength(" + maxFrame() + ")";
   }
 
-  /** The decoder: fills a frame-sized array, allocated when the frame's first byte arrives. */
+  /** The decoder: gathers each frame as its bytes arrive ({@link PartialFrame}). */
   final class Decoder extends FrameDecoderBase {
-    private byte @Nullable [] frame;
-    private int filled;
+    private static final byte[] NO_PREFIX = {};
+    private @Nullable PartialFrame frame;
 
     Decoder() {
       super(FixedLengthFraming.this);
@@ -59,30 +58,37 @@ final class FixedLengthFraming extends Framing {
       if (!chunk.hasRemaining()) {
         return null;
       }
-      byte[] f = frame;
+      PartialFrame f = frame;
       if (f == null) {
-        frame = f = new byte[maxFrame()];
+        frame = f = new PartialFrame(maxFrame());
       }
-      filled = fill(chunk, f, filled);
-      if (filled < f.length) {
+      if (!f.fill(NO_PREFIX, 0, 0, chunk)) {
         return null;
       }
       frame = null;
-      filled = 0;
-      return f;
+      return f.frame();
     }
 
     @Override
     public int buffered() {
-      return filled;
+      PartialFrame f = frame;
+      return f == null ? 0 : f.filled();
+    }
+
+    @Override
+    int retained() {
+      PartialFrame f = frame;
+      return f == null ? 0 : f.retained();
     }
 
     @Override
     byte[] takeRemainder() {
-      byte[] f = frame;
-      byte[] rest = f == null ? new byte[0] : Arrays.copyOf(f, filled);
+      byte[] rest = new byte[buffered()];
+      PartialFrame f = frame;
+      if (f != null) {
+        f.copyTo(rest, 0);
+      }
       frame = null;
-      filled = 0;
       return rest;
     }
   }

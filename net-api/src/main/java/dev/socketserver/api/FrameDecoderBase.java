@@ -44,6 +44,12 @@ abstract sealed class FrameDecoderBase implements FrameDecoder
   /** {@link #decode(ByteBuffer)} on a usable decoder. */
   abstract byte @Nullable [] next(ByteBuffer chunk) throws FrameException;
 
+  /**
+   * Returns the bytes of the arrays this decoder holds for the unfinished frame, spare capacity
+   * included: what it costs in memory, where {@link #buffered()} is what it received.
+   */
+  abstract int retained();
+
   /** {@link #remainder()} on a usable decoder. */
   abstract byte[] takeRemainder();
 

@@ -25,6 +25,12 @@ import java.util.Objects;
  * of stream inside a frame is a {@link FrameException} ("truncated"); at a frame boundary it is a
  * clean end.
  *
+ * <p><b>Memory follows the bytes received.</b> A decoder never reserves what a header announces:
+ * a length-prefixed or fixed-size frame is gathered as its bytes arrive, so its decoder holds at
+ * most the bytes received plus 1 KiB (and the header); a delimited record's buffer doubles as it
+ * grows, so it holds at most twice the bytes received plus 8 KiB. A peer that announces a 1 MiB
+ * frame and sends 5 bytes costs about 1 KiB, not 1 MiB.
+ *
  * <p><b>After an error.</b> The stream does not continue after a {@link FrameException}: a
  * decoder does not skip an oversized frame to resynchronise. For a length field that would mean
  * reading and discarding up to gigabytes; for delimiters, guessing where a hostile sender meant

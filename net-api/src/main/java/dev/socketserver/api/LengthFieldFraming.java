@@ -129,14 +129,13 @@ final class LengthFieldFraming extends Framing {
   }
 
   /**
-   * The decoder: reads the header into {@link #head}, then allocates the frame at its final size
-   * and fills it straight from the input.
+   * The decoder: reads the header into {@link #head}, then gathers the frame as its bytes arrive
+   * ({@link PartialFrame}): a header announcing a large frame reserves nothing.
    */
   final class Decoder extends FrameDecoderBase {
     private final byte[] head = new byte[header];
     private int headLen;
-    private byte @Nullable [] frame;
-    private int filled;
+    private @Nullable PartialFrame frame;
 
     Decoder() {
       super(LengthFieldFraming.this);
@@ -144,43 +143,47 @@ final class LengthFieldFraming extends Framing {
 
     @Override
     byte @Nullable [] next(ByteBuffer chunk) throws FrameException {
-      byte[] f = frame;
+      PartialFrame f = frame;
+      int kept = strip; // head[strip..kept) is the frame's start: the header bytes it keeps
       if (f == null) {
         headLen = fill(chunk, head, headLen);
         if (headLen < header) {
           return null;
         }
-        f = new byte[header - strip + bodyLength(head)];
-        System.arraycopy(head, strip, f, 0, header - strip);
-        filled = header - strip;
-        frame = f;
+        frame = f = new PartialFrame(header - strip + bodyLength(head));
+        kept = header;
       }
-      filled = fill(chunk, f, filled);
-      if (filled < f.length) {
+      if (!f.fill(head, strip, kept, chunk)) {
         return null;
       }
       frame = null;
       headLen = 0;
-      filled = 0;
-      return f;
+      return f.frame();
     }
 
     @Override
     public int buffered() {
-      byte[] f = frame;
-      return f == null ? headLen : header + filled - (header - strip);
+      PartialFrame f = frame;
+      return f == null ? headLen : strip + f.filled();
+    }
+
+    @Override
+    int retained() {
+      PartialFrame f = frame;
+      return head.length + (f == null ? 0 : f.retained());
     }
 
     @Override
     byte[] takeRemainder() {
-      byte[] f = frame;
+      PartialFrame f = frame;
       byte[] rest = Arrays.copyOf(head, buffered());
-      if (f != null) {
-        System.arraycopy(f, header - strip, rest, header, filled - (header - strip));
+      if (f != null && f.filled() > header - strip) {
+        byte[] body = new byte[f.filled()];
+        f.copyTo(body, 0);
+        System.arraycopy(body, header - strip, rest, header, f.filled() - (header - strip));
       }
       frame = null;
       headLen = 0;
-      filled = 0;
       return rest;
     }
   }

@@ -185,6 +185,63 @@ class FramingPropertiesTest {
   }
 
   /**
+   * Memory follows the bytes that arrived, never the bytes a header announces: for any length
+   * field (1 to 8 bytes, any value up to a 1 MiB limit) followed by any number of body bytes in
+   * any chunks, a length-field decoder holds at most the bytes fed plus its header plus
+   * {@link PartialFrame#MIN_SEGMENT} (1 KiB), and a fixed-length decoder at most the bytes fed
+   * plus 1 KiB. (A decoder that reserved the announced frame held up to 1 MiB for 5 bytes.)
+   */
+  @Test
+  void aDecoderHoldsMemoryForTheBytesThatArrivedNotForTheBytesAnnounced() {
+    int max = 1 << 20;
+    qt().withExamples(EXAMPLES)
+        .forAll(Generate.pick(List.of(1, 2, 3, 4, 8)), integers().between(0, max),
+            integers().between(0, 5000), CHUNKS)
+        .checkAssert(checked((field, announced, sent, sizes) -> {
+          Framing lengthField = Framing.lengthField(field, max);
+          byte[] header = ByteBuffer.allocate(8).putLong(announced).array();
+          byte[] stream = new byte[field + sent];
+          System.arraycopy(header, 8 - field, stream, 0, field);
+          assertRetainedFollowsFed(lengthField, stream, sizes, field + PartialFrame.MIN_SEGMENT);
+          assertRetainedFollowsFed(
+              Framing.fixedLength(Math.max(1, announced)), stream, sizes, PartialFrame.MIN_SEGMENT);
+        }));
+  }
+
+  /** A property body of four values that may throw. */
+  interface Body4<A, B, C, D> {
+    void check(A a, B b, C c, D d) throws Exception;
+  }
+
+  static <A, B, C, D> org.quicktheories.api.QuadConsumer<A, B, C, D> checked(Body4<A, B, C, D> body) {
+    return (a, b, c, d) -> {
+      try {
+        body.check(a, b, c, d);
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    };
+  }
+
+  /**
+   * Feeds {@code stream} in chunks of {@code sizes}; after every call the decoder's arrays hold at
+   * most the bytes of the unfinished frame it received plus {@code slack}.
+   */
+  private static void assertRetainedFollowsFed(
+      Framing framing, byte[] stream, List<Integer> sizes, int slack) throws FrameException {
+    FrameDecoderBase decoder = (FrameDecoderBase) framing.newDecoder();
+    int at = 0;
+    for (int turn = 0; at < stream.length; turn++) {
+      int size = Math.min(Math.max(1, sizes.get(turn % sizes.size())), stream.length - at);
+      decoder.decodeAll(ByteBuffer.wrap(stream, at, size).slice());
+      at += size;
+      int fed = decoder.buffered();
+      assertTrue(decoder.retained() <= fed + slack, () -> framing + " holds " + decoder.retained()
+          + " bytes for " + fed + " received (allowed: received + " + slack + ")");
+    }
+  }
+
+  /**
    * Random bytes in random chunks never make one decode call allocate more than the frame it may
    * return (the limit) plus a small constant: no decoder sizes anything by what a header claims
    * beyond its limit, whatever the input. Measured with the JVM's per-thread allocation counter,
