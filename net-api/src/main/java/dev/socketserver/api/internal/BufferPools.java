@@ -22,9 +22,17 @@ public record BufferPools(BufferPool read, BufferPool write) {
     return SHARED.computeIfAbsent(sizes, k -> forOptions(options));
   }
 
-  /** Returns new pools sized for {@code options}. */
+  /** Returns new pools sized for {@code options}, with no inbound budget. */
   public static BufferPools forOptions(ConnectionOptions options) {
-    BufferPool read = new BufferPool(options.readBufferSize(), MAX_FREE);
+    return forServer(options, Long.MAX_VALUE);
+  }
+
+  /**
+   * Returns a server's new pools sized for {@code options}; the read pool keeps the server's
+   * inbound budget of {@code inboundBudget} bytes (see {@link BufferPool}).
+   */
+  public static BufferPools forServer(ConnectionOptions options, long inboundBudget) {
+    BufferPool read = new BufferPool(options.readBufferSize(), MAX_FREE, inboundBudget);
     int writeSize = Math.max(options.writeBufferSize(), MIN_WRITE_CHUNK);
     BufferPool write = writeSize == read.bufferSize() ? read : new BufferPool(writeSize, MAX_FREE);
     return new BufferPools(read, write);

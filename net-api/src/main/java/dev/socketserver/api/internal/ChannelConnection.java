@@ -76,6 +76,8 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
   private boolean readPaused;
   private boolean canWrite;
   private @Nullable IOException readFailure;
+  // Bytes of an unfinished frame charged to the server's inbound budget (see charge).
+  private long frameCharge;
   private @Nullable String closeReason;
   // Traffic of this connection, for its ConnectionClosed event; read racily at close.
   private long bytesIn; // written by the poller thread
@@ -280,8 +282,10 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       ByteBuffer b = inbound;
       inbound = null;
       if (b != null) {
-        readPool.give(b);
+        readPool.giveCharged(b);
       }
+      readPool.release(frameCharge);
+      frameCharge = 0;
       signal(reader);
       signal(writer);
       resume = takeResumer();
@@ -327,6 +331,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
 
   private void fill() {
     Runnable resume = null;
+    boolean overBudget = false;
     lock.lock();
     try {
       if (closed || eof || readFailure != null) {
@@ -335,7 +340,13 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       }
       ByteBuffer b = inbound;
       if (b == null) {
-        b = readPool.take();
+        b = readPool.takeCharged();
+        if (b == null) {
+          overBudget = true;
+          readFailure = overBudget("a read buffer of " + readPool.bufferSize() + " bytes");
+          dropInterest(SelectionKey.OP_READ);
+          return;
+        }
       } else {
         b.compact();
       }
@@ -358,7 +369,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
         inbound = b;
       } else {
         inbound = null;
-        readPool.give(b);
+        readPool.giveCharged(b);
       }
       if (eof || readFailure != null) {
         dropInterest(SelectionKey.OP_READ);
@@ -372,10 +383,53 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       }
     } finally {
       lock.unlock();
+      if (overBudget) {
+        abort(Limit.INBOUND_BUDGET.key() + " of " + readPool.budget() + " bytes exhausted");
+      }
     }
     if (resume != null) {
       resume.run();
     }
+  }
+
+  /**
+   * Counts a hit of the server's inbound budget and returns the failure this connection's reads
+   * report: the connection asked for {@code what} and the budget had no room for it.
+   */
+  // lock held
+  private IOException overBudget(String what) {
+    counters.hit(Limit.INBOUND_BUDGET, remote, readPool.budget() + " bytes");
+    return new IOException("Inbound memory budget of " + readPool.budget() + " bytes exhausted:"
+        + " no room for " + what + " from " + remote + " (all connections' unread input and"
+        + " partial frames count; raise StreamServerBuilder.inboundBudget or lower the framing's"
+        + " maximum); closing the connection");
+  }
+
+  /**
+   * Charges what {@code decoder} now holds for an unfinished frame to the server's inbound budget
+   * (or releases what it no longer holds); if the budget has no room, fails the connection's reads
+   * and throws. A peer that sends a large frame slowly is charged for the bytes it sent so far.
+   */
+  // lock held
+  private void charge(FrameDecoder decoder) throws IOException {
+    int holds = decoder.buffered();
+    if (holds == frameCharge) {
+      return;
+    }
+    if (holds < frameCharge) {
+      readPool.release(frameCharge - holds);
+    } else if (!readPool.reserve(holds - frameCharge)) {
+      IOException e = overBudget("a partial frame of " + holds + " bytes");
+      readFailure = e;
+      lock.unlock();
+      try {
+        abort(Limit.INBOUND_BUDGET.key() + " of " + readPool.budget() + " bytes exhausted");
+      } finally {
+        lock.lock();
+      }
+      throw e;
+    }
+    frameCharge = holds;
   }
 
   // lock held
@@ -468,7 +522,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
   private void consumed(ByteBuffer b) {
     if (!b.hasRemaining()) {
       inbound = null;
-      readPool.give(b);
+      readPool.giveCharged(b);
     }
     resumeReading();
   }
@@ -541,6 +595,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
         } finally {
           consumed(b);
         }
+        charge(decoder);
         if (frame != null) {
           return frame;
         }
@@ -657,7 +712,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
           total += taken.remaining();
           output.writeFully(taken);
         } finally {
-          readPool.give(taken);
+          readPool.giveCharged(taken);
         }
       }
     }

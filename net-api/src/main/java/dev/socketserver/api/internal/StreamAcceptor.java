@@ -66,7 +66,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
     this.tls = settings.tls().orElse(null);
     this.proxyProtocol = settings.proxyProtocol().orElse(null);
     this.deadlines = Deadlines.of(settings.idleTimeout(), settings.maxLifetime());
-    this.pools = BufferPools.forOptions(options);
+    this.pools = BufferPools.forServer(options, settings.inboundBudget());
     this.configurer = configurer;
     this.counters = counters;
     this.afterClose = afterClose;

@@ -462,6 +462,129 @@ public abstract class StreamReliabilityContract extends StreamServerContract {
     before.awaitRestored(WAIT);
   }
 
+  /**
+   * Partial frames and unread input are charged to the server-wide inbound budget as their bytes
+   * arrive: peers that announce frames and send a byte hold next to nothing and are served when
+   * they finish; peers whose partial frames together pass the budget are closed as they ask for
+   * more, each counted; every other connection is served throughout, and a closed connection's
+   * bytes go back to the budget.
+   */
+  @Test
+  void partialFramesPastTheInboundBudgetCloseTheConnectionsAskingWhileOthersAreServed()
+      throws Exception {
+    Leaks.Snapshot before = baseline();
+    long budget = 256 * 1024;
+    Framing big = Framing.lengthField(4, 1 << 20);
+    Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    try (Server server = serve(newBuilder()
+        .inboundBudget(budget)
+        .errorHandler((c, e) -> failures.add(e))
+        .handler(c -> {
+          for (byte[] frame; (frame = c.readFrame(big)) != null; ) {
+            c.writeFrame(big, frame);
+          }
+        }));
+        Connection good = connect(server)) {
+      byte[] small = "small".getBytes(UTF_8);
+      List<Connection> announcers = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        Connection a = connect(server);
+        a.output().write(new byte[] {0, 0, 0x03, (byte) 0xe8, 'x'}); // 1000 bytes announced, 1 sent
+        a.output().flush();
+        announcers.add(a);
+      }
+      List<Connection> fillers = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        Connection f = connect(server);
+        f.output().write(new byte[] {0, 0x0f, 0, 0}); // 983 040 bytes announced
+        f.output().write(new byte[100 * 1024]); // 3 x 100 KiB together pass the 256 KiB budget
+        f.output().flush();
+        fillers.add(f);
+        good.writeFrame(big, small);
+        assertArrayEquals(small, good.readFrame(big));
+      }
+      Await.until("a budget hit", WAIT, () -> server.metrics().inboundBudgetHits() > 0);
+      for (Connection f : fillers) {
+        f.close();
+      }
+      Await.until("fillers gone", WAIT, () -> server.metrics().active() == 1 + announcers.size());
+      byte[] large = new byte[200 * 1024]; // fits once the fillers' bytes are released
+      new Random(7).nextBytes(large);
+      good.writeFrame(big, large);
+      assertArrayEquals(large, good.readFrame(big));
+      for (Connection a : announcers) {
+        a.output().write(new byte[999]);
+        a.output().flush();
+        byte[] echoed = a.readFrame(big);
+        assertEquals(1000, echoed == null ? -1 : echoed.length);
+        a.close();
+      }
+      long hits = server.metrics().inboundBudgetHits();
+      Await.until("every hit reported", WAIT, () -> failures.size() >= hits);
+      for (Throwable e : failures) {
+        if (e.getMessage() != null && e.getMessage().contains("budget")) {
+          assertTrue(e.getMessage().contains(budget + " bytes"), e::getMessage);
+        }
+      }
+      assertTrue(hits >= 1 && hits <= 3, "hits: " + hits);
+    }
+    before.awaitRestored(WAIT);
+  }
+
+  /**
+   * Unread input counts against the inbound budget too: read buffers held for handlers that do
+   * not read are charged, the connection whose bytes find no room is closed and counted, and once
+   * the handlers read, the budget has room again.
+   */
+  @Test
+  void unreadInputPastTheInboundBudgetClosesTheConnectionThatFindsNoRoom() throws Exception {
+    Leaks.Snapshot before = baseline();
+    CountDownLatch read = new CountDownLatch(1);
+    try (Server server = serve(newBuilder()
+        .inboundBudget(64 * 1024)
+        .readBufferSize(16 * 1024)
+        .handler(c -> {
+          read.await();
+          LINE_ECHO.handle(c);
+        }))) {
+      // 64 KiB holds four 16 KiB read buffers: the fifth connection's input finds no room.
+      List<Connection> holders = new ArrayList<>();
+      int closed = 0;
+      for (int i = 0; i < 5; i++) {
+        try {
+          Connection h = connect(server);
+          holders.add(h);
+          h.output().write("held\n".getBytes(UTF_8));
+          h.output().flush();
+        } catch (IOException refusedInItsHandshake) {
+          closed++; // a TLS client's handshake needs a read buffer too
+        }
+      }
+      Await.until("a budget hit", WAIT, () -> server.metrics().inboundBudgetHits() == 1);
+      read.countDown();
+      for (Connection h : holders) {
+        try {
+          String first = h.readLine(100);
+          if (first == null) {
+            closed++;
+          } else {
+            assertEquals("held", first);
+            assertEquals("again", exchange(h, "again"));
+          }
+        } catch (IOException closedForTheBudget) {
+          closed++;
+        }
+        h.close();
+      }
+      assertEquals(1, closed);
+      try (Connection c = connect(server)) {
+        assertEquals("room again", exchange(c, "room again"));
+      }
+      assertEquals(1, server.metrics().inboundBudgetHits());
+    }
+    before.awaitRestored(WAIT);
+  }
+
   // ---- handlers that misbehave ----
 
   /** What a handler does wrong when its client sends "misbehave". */
