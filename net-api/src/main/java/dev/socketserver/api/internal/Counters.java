@@ -4,10 +4,10 @@ import dev.socketserver.api.ServerMetrics;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /** A server's counters, added to from any thread. Thread-safe. */
 public final class Counters {
@@ -26,7 +26,7 @@ public final class Counters {
   private final LongAdder replies = new LongAdder();
   // Filled in the constructor, read-only afterwards.
   private final Map<Limit, LongAdder> limits = new EnumMap<>(Limit.class);
-  private final Map<Limit, AtomicBoolean> logged = new EnumMap<>(Limit.class);
+  private final Map<Limit, RateLimitedLog> limitLogs = new EnumMap<>(Limit.class);
   private final boolean logs;
 
   /** Creates a server's counters, all zero. */
@@ -38,7 +38,7 @@ public final class Counters {
     this.logs = logs;
     for (Limit limit : Limit.values()) {
       limits.put(limit, new LongAdder());
-      logged.put(limit, new AtomicBoolean());
+      limitLogs.put(limit, new RateLimitedLog(log, Level.INFO, "Limit reached: " + limit.key()));
     }
   }
 
@@ -59,8 +59,9 @@ public final class Counters {
   }
 
   /**
-   * Counts a limit that bit; the first time for this server it also logs
-   * {@code "Limit reached: <key> (<value>) at <where>"} at INFO.
+   * Counts a limit that bit, emits its Flight Recorder event, and logs
+   * {@code "Limit reached: <key> (<value>) at <where>"} at INFO at a bounded rate per limit
+   * ({@link RateLimitedLog}: a peer can make limits bite as often as it likes).
    *
    * @param where the client, or the server for a server-wide limit
    * @param value the limit's value, for the log line
@@ -68,10 +69,9 @@ public final class Counters {
   public void hit(Limit limit, Object where, Object value) {
     count(limit).increment();
     Events.limitReached(limit, where, value);
-    AtomicBoolean once = Objects.requireNonNull(logged.get(limit));
-    if (logs && !once.get() && !once.getAndSet(true)) {
-      log.info(
-          "Limit reached: {} ({}) at {}; logged once per server, counted in ServerMetrics.{}",
+    if (logs) {
+      Objects.requireNonNull(limitLogs.get(limit)).log(
+          "Limit reached: {} ({}) at {}; counted in ServerMetrics.{}",
           limit.key(), value, where, limit.metric());
     }
   }

@@ -2,7 +2,7 @@ package dev.socketserver.api.internal;
 
 /**
  * The limits a server enforces, each counted in {@link dev.socketserver.api.ServerMetrics} and
- * logged once per server, the first time it bites, as {@code "Limit reached: <key> ..."}.
+ * logged as {@code "Limit reached: <key> ..."} at a bounded rate ({@link RateLimitedLog}).
  */
 public enum Limit {
   /** The concurrency limit made the serving thread wait before accepting. */

@@ -1,6 +1,7 @@
 package dev.socketserver.api.internal;
 
 import dev.socketserver.api.Concurrency;
+import dev.socketserver.api.Datagram;
 import dev.socketserver.api.DrainReport;
 import dev.socketserver.api.ErrorHandler;
 import dev.socketserver.api.FrameException;
@@ -26,6 +27,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.slf4j.event.Level;
 
 /**
  * The {@link Server} every transport returns: lifecycle, the accept loop, dispatching to the
@@ -42,7 +44,9 @@ import org.slf4j.MDC;
 @SuppressWarnings("NonAtomicVolatileUpdate")
 public final class ServerCore<R> implements Server {
   private static final Logger log = LoggerFactory.getLogger("dev.socketserver.Server");
-  private static final long ACCEPT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  // Accept failures (EMFILE, ENFILE, ENOBUFS) back off exponentially between these bounds.
+  private static final long ACCEPT_RETRY_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private static final long ACCEPT_RETRY_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final String name;
   private final Acceptor<R> acceptor;
@@ -71,6 +75,25 @@ public final class ServerCore<R> implements Server {
   private boolean listenerClosed;
   private boolean terminating;
   private volatile int inFlight; // written under lock
+  // Only the serving thread touches it: the next pause after a failed accept.
+  private long acceptRetryNanos = ACCEPT_RETRY_MIN_NANOS;
+
+  // What peers can make a server log, each kind at a bounded rate (RateLimitedLog).
+  private final RateLimitedLog acceptFailures =
+      new RateLimitedLog(log, Level.WARN, "Accept failures");
+  private final RateLimitedLog handshakeFailures =
+      new RateLimitedLog(log, Level.INFO, "Connections rejected for a failed TLS handshake");
+  private final RateLimitedLog untrustedProxies =
+      new RateLimitedLog(log, Level.INFO, "Connections rejected for not coming from a trusted proxy");
+  private final RateLimitedLog clientsLeft =
+      new RateLimitedLog(log, Level.INFO, "Connections whose client left before they were served");
+  private final RateLimitedLog rejections = new RateLimitedLog(log, Level.WARN, "Rejected requests");
+  private final RateLimitedLog badInput = new RateLimitedLog(log, Level.WARN, "Bad input");
+  private final RateLimitedLog failedRequests = new RateLimitedLog(log, Level.WARN, "Failed requests");
+  private final RateLimitedLog handlerFailures =
+      new RateLimitedLog(log, Level.WARN, "Handler failures");
+  private final RateLimitedLog threadFailures =
+      new RateLimitedLog(log, Level.ERROR, "Requests failed for want of a thread");
 
   /**
    * Creates the server over {@code acceptor}, which it then owns.
@@ -251,10 +274,16 @@ public final class ServerCore<R> implements Server {
       if (!running()) {
         return -1;
       }
-      log.warn("Accept failed on {}: {}; retrying in 100 ms", name, e.toString());
-      pause(ACCEPT_RETRY_NANOS);
+      // Out of descriptors or buffers: nothing to accept with until some close. Back off
+      // exponentially, so an exhausted server neither spins nor floods the log.
+      long pause = acceptRetryNanos;
+      acceptRetryNanos = Math.min(ACCEPT_RETRY_MAX_NANOS, pause * 2);
+      acceptFailures.log("Accept failed on {}: {}; retrying in {} ms",
+          name, e.toString(), TimeUnit.NANOSECONDS.toMillis(pause));
+      pause(pause);
       return running() ? 0 : -1;
     }
+    acceptRetryNanos = ACCEPT_RETRY_MIN_NANOS;
     if (request != null) {
       // Accepted before or after shutdown began, it is served all the same: nothing accepted is lost.
       dispatch(request);
@@ -378,7 +407,7 @@ public final class ServerCore<R> implements Server {
     try {
       return test.test(request);
     } catch (RuntimeException e) {
-      log.warn("Filter failed for {}; rejecting it", acceptor.describe(request), e);
+      handlerFailures.log("Filter failed for {}; rejecting it", acceptor.describe(request), e);
       return false;
     }
   }
@@ -449,13 +478,16 @@ public final class ServerCore<R> implements Server {
         r = acceptor.prepare(request);
       } catch (IOException | RuntimeException e) {
         counters.rejected.increment();
+        String client = acceptor.describe(request);
         if (e instanceof SSLException) {
-          log.info("Rejected connection from {}: TLS handshake failed: {}", acceptor.describe(request), e.toString());
+          handshakeFailures.log("Rejected connection from {}: TLS handshake failed: {}", client, e.toString());
+        } else if (e instanceof UntrustedProxyException) {
+          untrustedProxies.log("Rejected connection from {}: {}", client, e.getMessage());
         } else if (e instanceof SocketException || e instanceof EOFException) {
           // The client's doing (reset, broken pipe, closed early): nothing for an operator to fix.
-          log.info("Rejected connection from {}: the client left before it was served: {}", acceptor.describe(request), e.toString());
+          clientsLeft.log("Rejected connection from {}: the client left before it was served: {}", client, e.toString());
         } else {
-          log.warn("Rejected connection from {}: {}", acceptor.describe(request), e.toString());
+          rejections.log("Rejected connection from {}: {}", client, e.toString());
         }
         return false;
       }
@@ -523,7 +555,7 @@ public final class ServerCore<R> implements Server {
         dispatcher.execute(this);
       } catch (RejectedExecutionException | OutOfMemoryError e) {
         // OutOfMemoryError: no thread could be created. The request fails; the server carries on.
-        log.error("Could not start a thread for the request from {}: {}", acceptor.describe(prepared), e.toString());
+        threadFailures.log("Could not start a thread for the request from {}: {}", acceptor.describe(prepared), e.toString());
         counters.failed.increment();
         acceptor.abort(request);
         finish();
@@ -561,11 +593,12 @@ public final class ServerCore<R> implements Server {
     } else if (stopped) {
       log.debug("Request from {} stopped by shutdown: {}", acceptor.describe(request), error.toString());
     } else if (error instanceof FrameException) {
-      log.warn("Closing connection from {}: {}", acceptor.describe(request), error.getMessage());
+      badInput.log("Bad input from {}: {}; {}", acceptor.describe(request), error.getMessage(),
+          request instanceof Datagram ? "the datagram was dropped" : "closing the connection");
     } else if (error instanceof IOException) {
-      log.warn("Request from {} failed: {}", acceptor.describe(request), error.toString());
+      failedRequests.log("Request from {} failed: {}", acceptor.describe(request), error.toString());
     } else {
-      log.warn("Handler failed for request from {}", acceptor.describe(request), error);
+      handlerFailures.log("Handler failed for request from {}", acceptor.describe(request), error);
     }
   }
 

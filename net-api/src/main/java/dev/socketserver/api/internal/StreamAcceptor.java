@@ -8,7 +8,6 @@ import dev.socketserver.api.StreamSettings;
 import dev.socketserver.api.TlsOptions;
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.net.SocketException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -197,7 +196,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
       throws IOException {
     SocketAddress peer = raw.remoteAddress();
     if (!proxy.trusts(peer)) {
-      throw new SocketException(
+      throw new UntrustedProxyException(
           "PROXY protocol: " + peer + " is not a trusted proxy (trusted: " + proxy.trusted() + ")");
     }
     Duration readTimeout = raw.readTimeout();

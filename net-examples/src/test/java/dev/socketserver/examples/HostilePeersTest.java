@@ -1,0 +1,205 @@
+package dev.socketserver.examples;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.socketserver.api.testing.Await;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Attacks from issue 14 against example servers in a child JVM, as a peer would make them: the
+ * server must stay responsive, keep its memory and descriptors bounded, log at a bounded rate,
+ * and still exit 0 on SIGTERM.
+ */
+@Timeout(120)
+class HostilePeersTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  /** A child JVM running one example, its stdout's first line read. */
+  private record Child(Process process, Path stderr, int port) implements AutoCloseable {
+    static Child start(Path dir, List<String> jvmOptions, String... args) throws IOException {
+      List<String> command = Loopback.exampleCommand(args);
+      command.addAll(1, jvmOptions);
+      Path errors = dir.resolve("stderr.txt");
+      Process p = new ProcessBuilder(command).redirectError(errors.toFile()).start();
+      BufferedReader out = p.inputReader(StandardCharsets.UTF_8);
+      Child child = new Child(p, errors, 0);
+      String line = out.readLine();
+      for (int i = 0; i < 3 && line != null && !line.contains("listening on "); i++) {
+        line = out.readLine(); // the seed's "server is running ...." may come first
+      }
+      String first = line;
+      assertTrue(first != null && first.contains("listening on "), () -> "no address: " + first + child.errors());
+      String address = java.util.Objects.requireNonNull(first).substring(first.indexOf("listening on ") + "listening on ".length()).trim();
+      int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+      Thread.ofVirtual().start(() -> drain(p.getInputStream()));
+      return new Child(p, errors, port);
+    }
+
+    String errors() {
+      try {
+        return "\nchild's stderr:\n" + Files.readString(stderr);
+      } catch (IOException e) {
+        return "\n(stderr unreadable: " + e + ")";
+      }
+    }
+
+    long descriptors() throws IOException {
+      try (var fds = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
+        return fds.count();
+      }
+    }
+
+    long residentKiB() throws IOException {
+      for (String l : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+        if (l.startsWith("VmRSS:")) {
+          return Long.parseLong(l.replaceAll("[^0-9]", ""));
+        }
+      }
+      return -1;
+    }
+
+    /** SIGTERM, then the exit status, which must come within the wait. */
+    int terminate() throws InterruptedException {
+      process.destroy();
+      assertTrue(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), () -> "no exit after SIGTERM" + errors());
+      return process.exitValue();
+    }
+
+    @Override
+    public void close() {
+      process.destroyForcibly();
+    }
+  }
+
+  private static void drain(InputStream in) {
+    try {
+      in.transferTo(OutputStreamNull.INSTANCE);
+    } catch (IOException ignored) {
+      // the child ended
+    }
+  }
+
+  /** Discards what it is given. */
+  private static final class OutputStreamNull extends java.io.OutputStream {
+    static final OutputStreamNull INSTANCE = new OutputStreamNull();
+
+    @Override
+    public void write(int b) {}
+
+    @Override
+    public void write(byte[] b, int off, int len) {}
+  }
+
+  /**
+   * Finding 1: 4 000 connections each sending a 4-byte length of 1 MiB and one byte used to pin
+   * 1 MiB each (2 000 of them took a JVM to 2.7 GB; under a small heap the server died for good).
+   * Now each holds what it sent: under a 64 MiB heap the server answers a valid client meanwhile,
+   * gives every descriptor back when the attackers leave, and exits 0 on SIGTERM.
+   */
+  @Test
+  void fourThousandHeadersAnnouncingAMebibyteEachLeaveASmallHeapServerResponsive(@TempDir Path dir)
+      throws Exception {
+    try (Child child = Child.start(dir, List.of("-Xmx64m"),
+        "length-echo", "--host", "127.0.0.1", "--port", "0")) {
+      InetSocketAddress server = new InetSocketAddress(InetAddress.getLoopbackAddress(), child.port());
+      long idleDescriptors = child.descriptors();
+      List<SocketChannel> attackers = new ArrayList<>();
+      try {
+        for (int i = 0; i < 4000; i++) {
+          SocketChannel a = SocketChannel.open(server);
+          attackers.add(a);
+          a.write(ByteBuffer.wrap(new byte[] {0, 0x10, 0, 0, 'x'})); // 1 048 576 announced, 1 sent
+        }
+        Await.until("4000 connections held", WAIT, () -> descriptorsAtLeast(child, idleDescriptors + 4000));
+        System.out.printf("length-echo under -Xmx64m holding 4000 announced MiB frames: RSS %d KiB%n",
+            child.residentKiB());
+        byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
+        assertArrayEquals(hello, exchangeFrame(server, hello), child::errors);
+      } finally {
+        for (SocketChannel a : attackers) {
+          a.close();
+        }
+      }
+      Await.until("descriptors given back", WAIT, () -> !descriptorsAtLeast(child, idleDescriptors + 50));
+      assertArrayEquals(new byte[] {1, 2, 3}, exchangeFrame(server, new byte[] {1, 2, 3}), child::errors);
+      assertEquals(0, child.terminate(), child::errors);
+      assertFalse(child.errors().contains("OutOfMemoryError"), child::errors);
+    }
+  }
+
+  /**
+   * Finding 4: every connection from an untrusted source used to log a line (5 000 in 1.4 s); now
+   * the first ten of a 10 s window are logged, then one summary line counts the rest, and the
+   * wording says what happened (it used to say the client left before it was served).
+   */
+  @Test
+  void untrustedProxySourcesAreLoggedAtABoundedRateWithOneSummary(@TempDir Path dir) throws Exception {
+    try (Child child = Child.start(dir, List.of(),
+        "echo", "--host", "127.0.0.1", "--port", "0", "--proxy-protocol", "--trusted", "192.0.2.1/32")) {
+      InetSocketAddress server = new InetSocketAddress(InetAddress.getLoopbackAddress(), child.port());
+      for (int i = 0; i < 300; i++) {
+        try (Socket s = new Socket(server.getAddress(), server.getPort())) {
+          s.setSoTimeout((int) WAIT.toMillis());
+          s.getInputStream().readAllBytes(); // closed by the server: not a trusted proxy
+        } catch (IOException reset) {
+          // closed too
+        }
+      }
+      Supplier<List<String>> lines = () -> lines(child.stderr());
+      Await.until("the summary line", WAIT, () -> lines.get().stream().anyMatch(l -> l.contains("more like this")));
+      List<String> logged = lines.get().stream().filter(l -> l.contains("is not a trusted proxy")).toList();
+      assertEquals(10, logged.size(), child::errors);
+      String summary = lines.get().stream().filter(l -> l.contains("more like this")).findFirst().orElseThrow();
+      assertTrue(summary.contains("not coming from a trusted proxy: 290 more like this"), summary);
+      assertFalse(child.errors().contains("left before it was served"), child::errors);
+      assertEquals(0, child.terminate(), child::errors);
+    }
+  }
+
+  private static List<String> lines(Path file) {
+    try {
+      return Files.readAllLines(file);
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  private static boolean descriptorsAtLeast(Child child, long n) {
+    try {
+      return child.descriptors() >= n;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Sends one length-prefixed frame on a new connection and returns the frame echoed. */
+  private static byte[] exchangeFrame(InetSocketAddress server, byte[] frame) throws IOException {
+    try (Socket s = new Socket(server.getAddress(), server.getPort())) {
+      s.setSoTimeout((int) WAIT.toMillis());
+      s.getOutputStream().write(ByteBuffer.allocate(4 + frame.length).putInt(frame.length).put(frame).array());
+      byte[] echoed = s.getInputStream().readNBytes(4 + frame.length);
+      return java.util.Arrays.copyOfRange(echoed, 4, echoed.length);
+    }
+  }
+}
