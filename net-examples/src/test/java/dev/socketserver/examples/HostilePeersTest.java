@@ -38,8 +38,18 @@ class HostilePeersTest {
   /** A child JVM running one example, its stdout's first line read. */
   private record Child(Process process, Path stderr, int port) implements AutoCloseable {
     static Child start(Path dir, List<String> jvmOptions, String... args) throws IOException {
+      return start(dir, 0, jvmOptions, args);
+    }
+
+    /** Starts the example; with {@code maxDescriptors > 0}, under that descriptor limit. */
+    static Child start(Path dir, int maxDescriptors, List<String> jvmOptions, String... args)
+        throws IOException {
       List<String> command = Loopback.exampleCommand(args);
       command.addAll(1, jvmOptions);
+      if (maxDescriptors > 0) {
+        // Soft and hard limit both: the JVM raises its soft limit to the hard one at start.
+        command.addAll(0, List.of("bash", "-c", "ulimit -n " + maxDescriptors + " && exec \"$0\" \"$@\""));
+      }
       Path errors = dir.resolve("stderr.txt");
       Process p = new ProcessBuilder(command).redirectError(errors.toFile()).start();
       BufferedReader out = p.inputReader(StandardCharsets.UTF_8);
@@ -173,6 +183,40 @@ class HostilePeersTest {
       String summary = lines.get().stream().filter(l -> l.contains("more like this")).findFirst().orElseThrow();
       assertTrue(summary.contains("not coming from a trusted proxy: 290 more like this"), summary);
       assertFalse(child.errors().contains("left before it was served"), child::errors);
+      assertEquals(0, child.terminate(), child::errors);
+    }
+  }
+
+  /**
+   * Finding 4, accept failures: with its descriptors exhausted the server used to log "Too many
+   * open files" every 100 ms for as long as it lasted. Now it backs off (10 ms, doubling to 1 s),
+   * logs at most ten lines a window and then a summary, and serves again once descriptors free.
+   */
+  @Test
+  void acceptFailuresBackOffAndAreLoggedAtABoundedRate(@TempDir Path dir) throws Exception {
+    try (Child child = Child.start(dir, 160, List.of(),
+        "length-echo", "--host", "127.0.0.1", "--port", "0")) {
+      InetSocketAddress server = new InetSocketAddress(InetAddress.getLoopbackAddress(), child.port());
+      Supplier<List<String>> failures = () -> lines(child.stderr()).stream()
+          .filter(l -> l.contains("Accept failed") || l.contains("Accept failures")).toList();
+      List<SocketChannel> clients = new ArrayList<>();
+      try {
+        while (failures.get().isEmpty() && clients.size() < 400) {
+          clients.add(SocketChannel.open(server)); // each takes a descriptor in the server
+        }
+        Await.until("the summary of accept failures", WAIT,
+            () -> failures.get().stream().anyMatch(l -> l.contains("more like this")));
+        List<String> logged = failures.get();
+        List<Long> pauses = logged.stream().filter(l -> l.contains("retrying in"))
+            .map(l -> Long.parseLong(l.replaceAll(".*retrying in (\\d+) ms.*", "$1"))).toList();
+        assertEquals(10, pauses.size(), child::errors);
+        assertEquals(List.of(10L, 20L, 40L, 80L, 160L, 320L, 640L, 1000L, 1000L, 1000L), pauses);
+      } finally {
+        for (SocketChannel c : clients) {
+          c.close();
+        }
+      }
+      assertArrayEquals(new byte[] {4, 2}, exchangeFrame(server, new byte[] {4, 2}), child::errors);
       assertEquals(0, child.terminate(), child::errors);
     }
   }
