@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.socketserver.api.Connection;
@@ -15,6 +16,7 @@ import dev.socketserver.api.TlsOptions;
 import dev.socketserver.api.testing.Await;
 import dev.socketserver.api.testing.TestCertificates;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -24,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLException;
@@ -44,6 +47,16 @@ class TlsTcpServerTest {
     c.output().write((line + " " + tls.protocol() + " " + tls.serverName().orElse("-") + " "
         + tls.applicationProtocol().orElse("-") + " " + peer + "\n").getBytes(UTF_8));
   };
+
+  /** Echoes lines until end of stream. */
+  private static final RequestHandler<Connection> ECHO = c -> {
+    for (String line; (line = c.readLine(1000)) != null; ) {
+      c.output().write((line + "\n").getBytes(UTF_8));
+      c.output().flush();
+    }
+  };
+
+  private static final Path OPENSSL = Path.of("/usr/bin/openssl");
 
   private static TcpServer.Builder server(TlsOptions tls) {
     return TcpServer.builder().bind("127.0.0.1", 0).tls(tls);
@@ -129,13 +142,12 @@ class TlsTcpServerTest {
 
   @Test
   void opensslSClientTalksToTheServer() throws Exception {
-    Path openssl = Path.of("/usr/bin/openssl");
-    assumeTrue(Files.isExecutable(openssl), "openssl is not installed (Debian package openssl): interop not tested");
+    assumeTrue(Files.isExecutable(OPENSSL), "openssl is not installed (Debian package openssl): interop not tested");
     TestCertificates certs = TestCertificates.get();
     try (Server server = server(TlsOptions.of(certs.serverContext()).applicationProtocols("h2"))
         .handler(DESCRIBE).build().start()) {
       int port = ((InetSocketAddress) server.localAddress()).getPort();
-      Process p = new ProcessBuilder(openssl.toString(), "s_client", "-connect", "127.0.0.1:" + port,
+      Process p = new ProcessBuilder(OPENSSL.toString(), "s_client", "-connect", "127.0.0.1:" + port,
           "-servername", "localhost", "-alpn", "h2", "-CAfile", certs.serverCertificatePem().toString(),
           "-verify_return_error", "-quiet")
           .redirectError(ProcessBuilder.Redirect.DISCARD)
@@ -150,6 +162,33 @@ class TlsTcpServerTest {
       } finally {
         p.destroyForcibly();
       }
+    }
+  }
+
+  @Test
+  void tls10And11OffersGetAProtocolVersionAlert() throws Exception {
+    assumeTrue(Files.isExecutable(OPENSSL), "openssl is not installed (Debian package openssl): interop not tested");
+    TestCertificates certs = TestCertificates.get();
+    try (Server server = server(TlsOptions.of(certs.serverContext())).handler(ECHO).build().start()) {
+      int port = ((InetSocketAddress) server.localAddress()).getPort();
+      for (String protocol : List.of("-tls1", "-tls1_1")) {
+        // OpenSSL 3 offers TLS 1.0 and 1.1 only at security level 0.
+        Process p = new ProcessBuilder(OPENSSL.toString(), "s_client", "-connect", "127.0.0.1:" + port,
+            protocol, "-cipher", "DEFAULT:@SECLEVEL=0")
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
+        try {
+          String out = new String(p.getInputStream().readAllBytes(), UTF_8);
+          assertTrue(p.waitFor(20, TimeUnit.SECONDS), "s_client did not exit");
+          assumeFalse(out.contains("no protocols available"), "openssl cannot offer " + protocol + ": " + out);
+          // Without the alert the client saw "unexpected eof while reading".
+          assertTrue(out.contains("alert protocol version"), protocol + ": " + out);
+        } finally {
+          p.destroyForcibly();
+        }
+      }
+      Await.until("rejected", Duration.ofSeconds(10), () -> server.metrics().rejected() == 2);
     }
   }
 }

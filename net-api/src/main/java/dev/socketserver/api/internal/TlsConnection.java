@@ -46,6 +46,9 @@ import org.slf4j.LoggerFactory;
  * buffers plaintext up to the write buffer size (at most one record, 16 KiB) and wraps it on
  * flush, when full, and before this thread blocks to read.
  *
+ * <p>When the engine fails (an old protocol offered, a bad record), the alert it queued
+ * ({@code protocol_version}, {@code bad_record_mac}, ...) is sent before the failure is thrown.
+ *
  * <p>Thread-safety: one reader and one writer may work at once, as on any connection. The
  * reader's state is guarded by {@link #readLock}; wrapping and writing records by
  * {@link #writeLock}, which the reader also takes to answer a handshake message (lock order:
@@ -171,6 +174,8 @@ public final class TlsConnection extends ForwardingConnection {
         };
       }
       info = describe(engine);
+    } catch (SSLException e) {
+      throw withAlertSent(e); // the failure may come from a delegated task, thrown by a wrap
     } finally {
       handshakeDeadline = 0;
       raw.writeTimeout(writeTimeout);
@@ -225,6 +230,8 @@ public final class TlsConnection extends ForwardingConnection {
       SSLEngineResult r;
       try {
         r = engine.unwrap(netIn, appIn);
+      } catch (SSLException e) {
+        throw withAlertSent(e);
       } finally {
         netIn.compact();
         appIn.flip();
@@ -251,6 +258,26 @@ public final class TlsConnection extends ForwardingConnection {
         }
       }
     }
+  }
+
+  /**
+   * Sends the alert the engine queued when it failed with {@code failure} (for example
+   * protocol_version for an old protocol offered, bad_record_mac), as far as the peer still
+   * takes it, and returns {@code failure}.
+   */
+  private SSLException withAlertSent(SSLException failure) {
+    writeLock.lock();
+    try {
+      if (!engine.isOutboundDone()) {
+        wrap(EMPTY);
+        rawOut.flush();
+      }
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+    } finally {
+      writeLock.unlock();
+    }
+    return failure;
   }
 
   /** Reads cipher text into {@link #netIn}; returns the count, or -1 at end of stream. */
