@@ -2,6 +2,7 @@ package dev.socketserver.tcp;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
@@ -26,7 +27,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLException;
@@ -166,6 +170,55 @@ class TlsTcpServerTest {
   }
 
   @Test
+  void aClientInitiatedRenegotiationIsRefusedClosedAndCountedWhileOthersAreServed() throws Exception {
+    assumeTrue(Files.isExecutable(OPENSSL), "openssl is not installed (Debian package openssl): interop not tested");
+    TestCertificates certs = TestCertificates.get();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    try (Server server = server(TlsOptions.of(certs.serverContext()))
+        .handler(ECHO).errorHandler((c, e) -> failure.set(e)).build().start();
+        Connection other = TcpClient.connect(localhost(server), Duration.ofSeconds(5),
+            ConnectionOptions.defaults(), TlsOptions.of(certs.anonymousClientContext()))) {
+      assertEquals("before", exchange(other, "before"));
+      int port = ((InetSocketAddress) server.localAddress()).getPort();
+      // Interactive (neither -quiet nor -ign_eof): a line "R" makes s_client renegotiate.
+      Process p = new ProcessBuilder(OPENSSL.toString(), "s_client", "-connect", "127.0.0.1:" + port,
+          "-tls1_2", "-CAfile", certs.serverCertificatePem().toString())
+          .redirectErrorStream(true)
+          .start();
+      try {
+        BlockingQueue<String> output = linesOf(p);
+        OutputStream stdin = p.getOutputStream();
+        stdin.write("hello\n".getBytes(UTF_8));
+        stdin.flush();
+        awaitLine(output, "hello", p);
+        stdin.write("R\n".getBytes(UTF_8));
+        stdin.flush();
+        Await.until("renegotiation refused", Duration.ofSeconds(20),
+            () -> server.metrics().renegotiationsRefused() == 1);
+        try {
+          stdin.write("after\n".getBytes(UTF_8));
+          stdin.flush();
+        } catch (IOException e) {
+          // s_client saw the close and exited already
+        }
+        // Without the refusal the server never finished the renegotiation and s_client waited forever.
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "s_client did not exit: the server did not close");
+        List<String> rest = new ArrayList<>();
+        output.drainTo(rest);
+        assertTrue(rest.contains("RENEGOTIATING"), "s_client did not renegotiate: " + rest);
+        assertFalse(rest.contains("after"), "a line was echoed after the renegotiation: " + rest);
+      } finally {
+        p.destroyForcibly();
+      }
+      Await.until("the handler's failure", Duration.ofSeconds(10), () -> failure.get() != null);
+      assertTrue(failure.get().getMessage().startsWith("TLS renegotiation refused: the client /127.0.0.1:"),
+          failure.get().toString());
+      assertEquals("meanwhile", exchange(other, "meanwhile"));
+      assertEquals(1, server.metrics().renegotiationsRefused());
+    }
+  }
+
+  @Test
   void tls10And11OffersGetAProtocolVersionAlert() throws Exception {
     assumeTrue(Files.isExecutable(OPENSSL), "openssl is not installed (Debian package openssl): interop not tested");
     TestCertificates certs = TestCertificates.get();
@@ -189,6 +242,36 @@ class TlsTcpServerTest {
         }
       }
       Await.until("rejected", Duration.ofSeconds(10), () -> server.metrics().rejected() == 2);
+    }
+  }
+
+  /** Collects the process's output lines as they come. */
+  private static BlockingQueue<String> linesOf(Process p) {
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    Thread.ofVirtual().start(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          lines.add(line);
+        }
+      } catch (IOException e) {
+        lines.add("(reading failed: " + e + ")");
+      }
+    });
+    return lines;
+  }
+
+  private static void awaitLine(BlockingQueue<String> lines, String expected, Process p)
+      throws InterruptedException {
+    List<String> seen = new ArrayList<>();
+    while (true) {
+      String line = lines.poll(20, TimeUnit.SECONDS);
+      if (line == null) {
+        throw new AssertionError("no line " + expected + " from s_client (alive " + p.isAlive() + "): " + seen);
+      }
+      if (line.equals(expected)) {
+        return;
+      }
+      seen.add(line);
     }
   }
 }
