@@ -115,6 +115,12 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
    * cover the wait. A peer that closes the socket without TLS close_notify ends the stream
    * normally (as most HTTP servers allow); a protocol that must detect truncation frames its
    * messages with lengths.
+   *
+   * <p>A client offering only TLS 1.0 or 1.1 (where the context enables 1.2 and 1.3, the JDK's
+   * default) gets a {@code protocol_version} alert and is rejected. A client that starts a TLS 1.2
+   * renegotiation is refused: close_notify, the connection's output closed, the handler's read
+   * failing with an {@link javax.net.ssl.SSLException} "TLS renegotiation refused: ...", counted
+   * in {@link ServerMetrics#renegotiationsRefused()} (see {@link TlsOptions}).
    */
   public final B tls(TlsOptions options) {
     this.tls = Objects.requireNonNull(options, "tls");

@@ -19,6 +19,21 @@ import javax.net.ssl.SSLContext;
  *     .build();
  * }
  *
+ * <p>Which protocol versions and cipher suites are offered is the context's (and the JDK's
+ * {@code jdk.tls.disabledAlgorithms}) to say: by default TLS 1.3 and 1.2. A client offering only
+ * an older version (TLS 1.0, 1.1) gets a {@code protocol_version} alert, then the connection is
+ * closed (on a server: counted as rejected).
+ *
+ * <p>Renegotiation is refused, on servers and clients alike, as the JDK's global
+ * {@code jdk.tls.rejectClientInitiatedRenegotiation} would (this library sets no system
+ * property): when the peer starts a TLS 1.2 renegotiation on an established connection (a
+ * client's new ClientHello, a server's HelloRequest), the connection sends close_notify and
+ * closes its output at once, so the peer sees the end instead of waiting; the read that met it,
+ * and every later read and write, fails with an {@link javax.net.ssl.SSLException}
+ * "TLS renegotiation refused: ..."; a server counts it in
+ * {@link ServerMetrics#renegotiationsRefused()}. TLS 1.3 has no renegotiation; its key updates
+ * are answered.
+ *
  * <p>Immutable and thread-safe: every method returns new options.
  */
 public final class TlsOptions {

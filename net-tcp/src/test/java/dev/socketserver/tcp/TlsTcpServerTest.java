@@ -2,8 +2,10 @@ package dev.socketserver.tcp;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.socketserver.api.Connection;
@@ -15,6 +17,7 @@ import dev.socketserver.api.TlsOptions;
 import dev.socketserver.api.testing.Await;
 import dev.socketserver.api.testing.TestCertificates;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -24,6 +27,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLException;
@@ -44,6 +51,16 @@ class TlsTcpServerTest {
     c.output().write((line + " " + tls.protocol() + " " + tls.serverName().orElse("-") + " "
         + tls.applicationProtocol().orElse("-") + " " + peer + "\n").getBytes(UTF_8));
   };
+
+  /** Echoes lines until end of stream. */
+  private static final RequestHandler<Connection> ECHO = c -> {
+    for (String line; (line = c.readLine(1000)) != null; ) {
+      c.output().write((line + "\n").getBytes(UTF_8));
+      c.output().flush();
+    }
+  };
+
+  private static final Path OPENSSL = Path.of("/usr/bin/openssl");
 
   private static TcpServer.Builder server(TlsOptions tls) {
     return TcpServer.builder().bind("127.0.0.1", 0).tls(tls);
@@ -129,13 +146,12 @@ class TlsTcpServerTest {
 
   @Test
   void opensslSClientTalksToTheServer() throws Exception {
-    Path openssl = Path.of("/usr/bin/openssl");
-    assumeTrue(Files.isExecutable(openssl), "openssl is not installed (Debian package openssl): interop not tested");
+    assumeTrue(Files.isExecutable(OPENSSL), "openssl is not installed (Debian package openssl): interop not tested");
     TestCertificates certs = TestCertificates.get();
     try (Server server = server(TlsOptions.of(certs.serverContext()).applicationProtocols("h2"))
         .handler(DESCRIBE).build().start()) {
       int port = ((InetSocketAddress) server.localAddress()).getPort();
-      Process p = new ProcessBuilder(openssl.toString(), "s_client", "-connect", "127.0.0.1:" + port,
+      Process p = new ProcessBuilder(OPENSSL.toString(), "s_client", "-connect", "127.0.0.1:" + port,
           "-servername", "localhost", "-alpn", "h2", "-CAfile", certs.serverCertificatePem().toString(),
           "-verify_return_error", "-quiet")
           .redirectError(ProcessBuilder.Redirect.DISCARD)
@@ -150,6 +166,112 @@ class TlsTcpServerTest {
       } finally {
         p.destroyForcibly();
       }
+    }
+  }
+
+  @Test
+  void aClientInitiatedRenegotiationIsRefusedClosedAndCountedWhileOthersAreServed() throws Exception {
+    assumeTrue(Files.isExecutable(OPENSSL), "openssl is not installed (Debian package openssl): interop not tested");
+    TestCertificates certs = TestCertificates.get();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    try (Server server = server(TlsOptions.of(certs.serverContext()))
+        .handler(ECHO).errorHandler((c, e) -> failure.set(e)).build().start();
+        Connection other = TcpClient.connect(localhost(server), Duration.ofSeconds(5),
+            ConnectionOptions.defaults(), TlsOptions.of(certs.anonymousClientContext()))) {
+      assertEquals("before", exchange(other, "before"));
+      int port = ((InetSocketAddress) server.localAddress()).getPort();
+      // Interactive (neither -quiet nor -ign_eof): a line "R" makes s_client renegotiate.
+      Process p = new ProcessBuilder(OPENSSL.toString(), "s_client", "-connect", "127.0.0.1:" + port,
+          "-tls1_2", "-CAfile", certs.serverCertificatePem().toString())
+          .redirectErrorStream(true)
+          .start();
+      try {
+        BlockingQueue<String> output = linesOf(p);
+        OutputStream stdin = p.getOutputStream();
+        stdin.write("hello\n".getBytes(UTF_8));
+        stdin.flush();
+        awaitLine(output, "hello", p);
+        stdin.write("R\n".getBytes(UTF_8));
+        stdin.flush();
+        Await.until("renegotiation refused", Duration.ofSeconds(20),
+            () -> server.metrics().renegotiationsRefused() == 1);
+        try {
+          stdin.write("after\n".getBytes(UTF_8));
+          stdin.flush();
+        } catch (IOException e) {
+          // s_client saw the close and exited already
+        }
+        // Without the refusal the server never finished the renegotiation and s_client waited forever.
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "s_client did not exit: the server did not close");
+        List<String> rest = new ArrayList<>();
+        output.drainTo(rest);
+        assertTrue(rest.contains("RENEGOTIATING"), "s_client did not renegotiate: " + rest);
+        assertFalse(rest.contains("after"), "a line was echoed after the renegotiation: " + rest);
+      } finally {
+        p.destroyForcibly();
+      }
+      Await.until("the handler's failure", Duration.ofSeconds(10), () -> failure.get() != null);
+      assertTrue(failure.get().getMessage().startsWith("TLS renegotiation refused: the client /127.0.0.1:"),
+          failure.get().toString());
+      assertEquals("meanwhile", exchange(other, "meanwhile"));
+      assertEquals(1, server.metrics().renegotiationsRefused());
+    }
+  }
+
+  @Test
+  void tls10And11OffersGetAProtocolVersionAlert() throws Exception {
+    assumeTrue(Files.isExecutable(OPENSSL), "openssl is not installed (Debian package openssl): interop not tested");
+    TestCertificates certs = TestCertificates.get();
+    try (Server server = server(TlsOptions.of(certs.serverContext())).handler(ECHO).build().start()) {
+      int port = ((InetSocketAddress) server.localAddress()).getPort();
+      for (String protocol : List.of("-tls1", "-tls1_1")) {
+        // OpenSSL 3 offers TLS 1.0 and 1.1 only at security level 0.
+        Process p = new ProcessBuilder(OPENSSL.toString(), "s_client", "-connect", "127.0.0.1:" + port,
+            protocol, "-cipher", "DEFAULT:@SECLEVEL=0")
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
+        try {
+          String out = new String(p.getInputStream().readAllBytes(), UTF_8);
+          assertTrue(p.waitFor(20, TimeUnit.SECONDS), "s_client did not exit");
+          assumeFalse(out.contains("no protocols available"), "openssl cannot offer " + protocol + ": " + out);
+          // Without the alert the client saw "unexpected eof while reading".
+          assertTrue(out.contains("alert protocol version"), protocol + ": " + out);
+        } finally {
+          p.destroyForcibly();
+        }
+      }
+      Await.until("rejected", Duration.ofSeconds(10), () -> server.metrics().rejected() == 2);
+    }
+  }
+
+  /** Collects the process's output lines as they come. */
+  private static BlockingQueue<String> linesOf(Process p) {
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    Thread.ofVirtual().start(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          lines.add(line);
+        }
+      } catch (IOException e) {
+        lines.add("(reading failed: " + e + ")");
+      }
+    });
+    return lines;
+  }
+
+  private static void awaitLine(BlockingQueue<String> lines, String expected, Process p)
+      throws InterruptedException {
+    List<String> seen = new ArrayList<>();
+    while (true) {
+      String line = lines.poll(20, TimeUnit.SECONDS);
+      if (line == null) {
+        throw new AssertionError("no line " + expected + " from s_client (alive " + p.isAlive() + "): " + seen);
+      }
+      if (line.equals(expected)) {
+        return;
+      }
+      seen.add(line);
     }
   }
 }

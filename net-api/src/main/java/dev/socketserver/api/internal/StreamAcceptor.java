@@ -185,7 +185,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
     Connection c = raw;
     TlsOptions t = tls;
     if (t != null) {
-      TlsConnection secure = TlsConnection.server(raw, t, options.writeBufferSize());
+      TlsConnection secure = TlsConnection.server(raw, t, options.writeBufferSize(), counters);
       secure.handshake();
       c = secure;
     }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -46,6 +47,17 @@ import org.slf4j.LoggerFactory;
  * buffers plaintext up to the write buffer size (at most one record, 16 KiB) and wraps it on
  * flush, when full, and before this thread blocks to read.
  *
+ * <p>Renegotiation is refused: once a TLS 1.2 (or older) handshake has completed, a handshake
+ * record from the peer (a client's renegotiating ClientHello, a server's HelloRequest) is never
+ * given to the engine. The connection sends close_notify and half-closes at once, so a peer
+ * waiting for the renegotiation's reply sees the end instead of hanging; every later read and
+ * write fails with an {@link SSLException} "TLS renegotiation refused: ..."; a server counts
+ * it ({@link Limit#TLS_RENEGOTIATION}). This is what the JDK's global
+ * {@code jdk.tls.rejectClientInitiatedRenegotiation} does, per connection, and for both sides
+ * (TLS 1.3 has no renegotiation; its key updates are answered). When the engine fails (an old
+ * protocol offered, a bad record), the alert it queued ({@code protocol_version},
+ * {@code bad_record_mac}, ...) is sent before the failure is thrown.
+ *
  * <p>Thread-safety: one reader and one writer may work at once, as on any connection. The
  * reader's state is guarded by {@link #readLock}; wrapping and writing records by
  * {@link #writeLock}, which the reader also takes to answer a handshake message (lock order:
@@ -56,12 +68,14 @@ public final class TlsConnection extends ForwardingConnection {
   private static final int MAX_RECORD_PLAINTEXT = 16384;
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
   private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|.*:.*");
+  private static final byte HANDSHAKE_RECORD = 22; // TLS record content type
 
   private final ChannelConnection raw;
   private final SSLEngine engine;
   private final InputStream rawIn;
   private final OutputStream rawOut;
   private final Duration handshakeTimeout;
+  private final Counters counters;
   private final Input input = new Input();
   private final Output output;
   private final Frames frames = new Frames(this::decode);
@@ -79,14 +93,22 @@ public final class TlsConnection extends ForwardingConnection {
 
   private volatile @Nullable TlsInfo info;
   private volatile boolean closed;
+  // Why every read and write fails once a renegotiation was refused; null before.
+  private volatile @Nullable String refusal;
 
-  private TlsConnection(ChannelConnection raw, SSLEngine engine, TlsOptions options, int writeBufferSize) {
+  private TlsConnection(
+      ChannelConnection raw,
+      SSLEngine engine,
+      TlsOptions options,
+      int writeBufferSize,
+      Counters counters) {
     super(raw);
     this.raw = raw;
     this.engine = engine;
     this.rawIn = raw.input();
     this.rawOut = raw.output();
     this.handshakeTimeout = options.handshakeTimeout();
+    this.counters = counters;
     SSLSession session = engine.getSession();
     this.netIn = ByteBuffer.allocate(session.getPacketBufferSize());
     this.appIn = ByteBuffer.allocate(session.getApplicationBufferSize()).flip();
@@ -94,8 +116,12 @@ public final class TlsConnection extends ForwardingConnection {
     this.output = new Output(Math.min(writeBufferSize, MAX_RECORD_PLAINTEXT));
   }
 
-  /** Returns the server side of a TLS connection over {@code raw}; call {@link #handshake()} next. */
-  public static TlsConnection server(ChannelConnection raw, TlsOptions options, int writeBufferSize) {
+  /**
+   * Returns the server side of a TLS connection over {@code raw}, counting refused
+   * renegotiations in {@code counters}; call {@link #handshake()} next.
+   */
+  public static TlsConnection server(
+      ChannelConnection raw, TlsOptions options, int writeBufferSize, Counters counters) {
     SSLEngine engine = options.context().createSSLEngine();
     engine.setUseClientMode(false);
     SSLParameters params = engine.getSSLParameters();
@@ -104,7 +130,8 @@ public final class TlsConnection extends ForwardingConnection {
       case WANT -> params.setWantClientAuth(true);
       case NONE -> {}
     }
-    return new TlsConnection(raw, configure(engine, params, options), options, writeBufferSize);
+    return new TlsConnection(
+        raw, configure(engine, params, options), options, writeBufferSize, counters);
   }
 
   /**
@@ -122,7 +149,8 @@ public final class TlsConnection extends ForwardingConnection {
     if (!IP_LITERAL.matcher(host).matches()) {
       params.setServerNames(List.of(new SNIHostName(host)));
     }
-    return new TlsConnection(raw, configure(engine, params, options), options, writeBufferSize);
+    return new TlsConnection(
+        raw, configure(engine, params, options), options, writeBufferSize, Counters.UNUSED);
   }
 
   private static SSLEngine configure(SSLEngine engine, SSLParameters params, TlsOptions options) {
@@ -171,6 +199,8 @@ public final class TlsConnection extends ForwardingConnection {
         };
       }
       info = describe(engine);
+    } catch (SSLException e) {
+      throw withAlertSent(e); // the failure may come from a delegated task, thrown by a wrap
     } finally {
       handshakeDeadline = 0;
       raw.writeTimeout(writeTimeout);
@@ -220,11 +250,20 @@ public final class TlsConnection extends ForwardingConnection {
    */
   private @Nullable SSLEngineResult unwrap() throws IOException {
     while (true) {
+      String refused = refusal;
+      if (refused != null) {
+        throw new SSLException(refused);
+      }
+      if (renegotiationStarts()) {
+        throw refuseRenegotiation();
+      }
       netIn.flip();
       appIn.compact();
       SSLEngineResult r;
       try {
         r = engine.unwrap(netIn, appIn);
+      } catch (SSLException e) {
+        throw withAlertSent(e);
       } finally {
         netIn.compact();
         appIn.flip();
@@ -251,6 +290,68 @@ public final class TlsConnection extends ForwardingConnection {
         }
       }
     }
+  }
+
+  /**
+   * True if the next record in {@link #netIn} is a handshake record after a TLS 1.2 (or older)
+   * handshake completed: the peer starts a renegotiation. (In TLS 1.3 every record after the
+   * handshake has the outer type application_data.)
+   */
+  private boolean renegotiationStarts() {
+    TlsInfo established = info;
+    return established != null
+        && !established.protocol().equals("TLSv1.3")
+        && netIn.position() > 0
+        && netIn.get(0) == HANDSHAKE_RECORD;
+  }
+
+  /**
+   * Refuses the renegotiation the peer starts: counts it, sends close_notify, half-closes the
+   * plain connection and returns the exception to throw (every later read and write fails
+   * alike).
+   */
+  private SSLException refuseRenegotiation() {
+    SocketAddress peer = raw.remoteAddress();
+    String protocol = Objects.requireNonNull(info).protocol();
+    String who = engine.getUseClientMode()
+        ? "the server " + peer + " asked for"
+        : "the client " + peer + " started";
+    String message = "TLS renegotiation refused: " + who + " a renegotiation after the "
+        + protocol + " handshake; renegotiation is not supported, so the connection is closed";
+    refusal = message;
+    SSLException refused = new SSLException(message);
+    counters.hit(Limit.TLS_RENEGOTIATION, peer, protocol);
+    writeLock.lock();
+    try {
+      engine.closeOutbound();
+      wrap(EMPTY); // close_notify, under the keys the peer still uses
+      raw.shutdownOutput(); // a peer waiting for a ServerHello sees the end at once
+    } catch (IOException e) {
+      refused.addSuppressed(e); // the peer may have left already
+    } finally {
+      writeLock.unlock();
+    }
+    return refused;
+  }
+
+  /**
+   * Sends the alert the engine queued when it failed with {@code failure} (for example
+   * protocol_version for an old protocol offered, bad_record_mac), as far as the peer still
+   * takes it, and returns {@code failure}.
+   */
+  private SSLException withAlertSent(SSLException failure) {
+    writeLock.lock();
+    try {
+      if (!engine.isOutboundDone()) {
+        wrap(EMPTY);
+        rawOut.flush();
+      }
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+    } finally {
+      writeLock.unlock();
+    }
+    return failure;
   }
 
   /** Reads cipher text into {@link #netIn}; returns the count, or -1 at end of stream. */
@@ -358,7 +459,10 @@ public final class TlsConnection extends ForwardingConnection {
         case BUFFER_UNDERFLOW -> throw new IllegalStateException("wrap underflow: " + r);
         case CLOSED -> {
           if (src.hasRemaining()) {
-            throw new SocketException("TLS output to " + raw.remoteAddress() + " is closed");
+            String refused = refusal;
+            throw refused != null
+                ? new SSLException(refused)
+                : new SocketException("TLS output to " + raw.remoteAddress() + " is closed");
           }
         }
         case OK -> {}
@@ -437,7 +541,8 @@ public final class TlsConnection extends ForwardingConnection {
     }
     closed = true;
     try {
-      if (raw.isOpen() && !raw.readFailed()) { // after a reset nothing can be delivered
+      // After a reset or a refused renegotiation nothing more can be delivered.
+      if (raw.isOpen() && !raw.readFailed() && refusal == null) {
         output.flush();
         try {
           closeOutbound();
