@@ -46,6 +46,17 @@ class TlsTcpServerContractTest extends StreamReliabilityContract {
 
   /** A handshake per connection costs far more than a plain connect: the flood opens fewer. */
   @Override
+  protected long inboundBytesPerConnection() {
+    try {
+      javax.net.ssl.SSLSession session =
+          TestCertificates.get().serverContext().createSSLEngine().getSession();
+      return 2L * session.getPacketBufferSize() + session.getApplicationBufferSize();
+    } catch (Exception e) {
+      throw new IllegalStateException("no TLS session to measure", e);
+    }
+  }
+
+  @Override
   protected int floodConnections() {
     return Integer.getInteger("flood.connections", 1_000);
   }

@@ -78,6 +78,8 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
   private @Nullable IOException readFailure;
   // Bytes of an unfinished frame charged to the server's inbound budget (see charge).
   private long frameCharge;
+  // Bytes a layer over this connection (TLS) holds for its life, charged likewise.
+  private long layerCharge;
   private @Nullable String closeReason;
   // Traffic of this connection, for its ConnectionClosed event; read racily at close.
   private long bytesIn; // written by the poller thread
@@ -284,8 +286,9 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       if (b != null) {
         readPool.giveCharged(b);
       }
-      readPool.release(frameCharge);
+      readPool.release(frameCharge + layerCharge);
       frameCharge = 0;
+      layerCharge = 0;
       signal(reader);
       signal(writer);
       resume = takeResumer();
@@ -406,6 +409,19 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
   }
 
   /**
+   * Charges what {@code decoder}, fed by a layer over this connection (TLS), holds for an
+   * unfinished frame to the server's inbound budget; see {@link #charge}.
+   */
+  void chargeFrame(FrameDecoder decoder) throws IOException {
+    lock.lock();
+    try {
+      charge(decoder);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
    * Charges what {@code decoder} now holds for an unfinished frame to the server's inbound budget
    * (or releases what it no longer holds); if the budget has no room, fails the connection's reads
    * and throws. A peer that sends a large frame slowly is charged for the bytes it sent so far.
@@ -419,17 +435,43 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
     if (holds < frameCharge) {
       readPool.release(frameCharge - holds);
     } else if (!readPool.reserve(holds - frameCharge)) {
-      IOException e = overBudget("a partial frame of " + holds + " bytes");
-      readFailure = e;
-      lock.unlock();
-      try {
-        abort(Limit.INBOUND_BUDGET.key() + " of " + readPool.budget() + " bytes exhausted");
-      } finally {
-        lock.lock();
-      }
-      throw e;
+      throw failOverBudget("a partial frame of " + holds + " bytes");
     }
     frameCharge = holds;
+  }
+
+  /**
+   * Charges {@code bytes} that a layer over this connection holds for the connection's life (TLS's
+   * record buffers) to the server's inbound budget, released when the connection closes; if the
+   * budget has no room, fails and closes the connection and throws.
+   */
+  void chargeLayer(int bytes) throws IOException {
+    lock.lock();
+    try {
+      if (closed) {
+        throw closedException();
+      }
+      if (!readPool.reserve(bytes)) {
+        throw failOverBudget("the TLS record buffers of " + bytes + " bytes");
+      }
+      layerCharge += bytes;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Fails this connection's reads for want of {@code what}, closes it and returns the failure. */
+  // lock held on entry and return; released while the connection closes
+  private IOException failOverBudget(String what) {
+    IOException e = overBudget(what);
+    readFailure = e;
+    lock.unlock();
+    try {
+      abort(Limit.INBOUND_BUDGET.key() + " of " + readPool.budget() + " bytes exhausted");
+    } finally {
+      lock.lock();
+    }
+    return e;
   }
 
   // lock held

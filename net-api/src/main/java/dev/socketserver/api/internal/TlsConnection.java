@@ -118,11 +118,19 @@ public final class TlsConnection extends ForwardingConnection {
 
   /**
    * Returns the server side of a TLS connection over {@code raw}, counting refused
-   * renegotiations in {@code counters}; call {@link #handshake()} next.
+   * renegotiations in {@code counters}; call {@link #handshake()} next. Its record buffers (about
+   * 50 KB) are charged to the server's inbound budget for the connection's life, before any byte
+   * of the handshake is read: a flood of stalled handshakes is bounded like any other input.
+   *
+   * @throws IOException if the inbound budget has no room for the buffers (the connection is
+   *     closed)
    */
   public static TlsConnection server(
-      ChannelConnection raw, TlsOptions options, int writeBufferSize, Counters counters) {
+      ChannelConnection raw, TlsOptions options, int writeBufferSize, Counters counters)
+      throws IOException {
     SSLEngine engine = options.context().createSSLEngine();
+    SSLSession fresh = engine.getSession();
+    raw.chargeLayer(2 * fresh.getPacketBufferSize() + fresh.getApplicationBufferSize());
     engine.setUseClientMode(false);
     SSLParameters params = engine.getSSLParameters();
     switch (options.clientAuth()) {
@@ -416,6 +424,7 @@ public final class TlsConnection extends ForwardingConnection {
     try {
       while (awaitPlaintext()) {
         byte[] frame = decoder.decode(appIn);
+        raw.chargeFrame(decoder); // a partial frame counts against the server's inbound budget
         if (frame != null) {
           return frame;
         }
