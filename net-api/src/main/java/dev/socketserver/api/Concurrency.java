@@ -1,6 +1,7 @@
 package dev.socketserver.api;
 
 import dev.socketserver.api.internal.WorkerEnvironment;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -58,12 +59,22 @@ public final class Concurrency {
    */
   public record Worker(int index, int count) {}
 
+  /**
+   * How long a worker of a {@link #processes(int)} server may go without a heartbeat before its
+   * supervisor deems it hung, unless {@link #heartbeatTimeout(Duration)} says otherwise: 5 s.
+   */
+  public static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(5);
+
+  /** The shortest heartbeat timeout: ten of the intervals at which workers publish (100 ms). */
+  public static final Duration MIN_HEARTBEAT_TIMEOUT = Duration.ofSeconds(1);
+
   private final Mode mode;
   private final int threads;
   private final int limit;
   private final boolean daemon;
   private final boolean waitOnClose;
   private final @Nullable Concurrency perWorker; // PROCESSES only; then threads = the worker count
+  private final Duration heartbeatTimeout; // PROCESSES only; the default for the others
 
   private Concurrency(Mode mode, int threads, int limit, boolean daemon, boolean waitOnClose) {
     this.mode = mode;
@@ -72,15 +83,17 @@ public final class Concurrency {
     this.daemon = daemon;
     this.waitOnClose = waitOnClose;
     this.perWorker = null;
+    this.heartbeatTimeout = DEFAULT_HEARTBEAT_TIMEOUT;
   }
 
-  private Concurrency(int workers, Concurrency perWorker) {
+  private Concurrency(int workers, Concurrency perWorker, Duration heartbeatTimeout) {
     this.mode = Mode.PROCESSES;
     this.threads = workers;
     this.limit = 0;
     this.daemon = false;
     this.waitOnClose = true;
     this.perWorker = perWorker;
+    this.heartbeatTimeout = heartbeatTimeout;
   }
 
   /** Returns the policy that serves one request at a time on the thread that serves the server. */
@@ -145,7 +158,9 @@ public final class Concurrency {
    * server returned in the first process supervises: it restarts a worker that dies, with an
    * exponential back-off, forwards {@code shutdown()} and {@code close()} to the workers as a
    * graceful drain, reports the workers' counters summed, and leaves no process behind.
-   * Transports that cannot share a socket between processes (Unix-domain sockets) fail
+   * It also kills (SIGKILL) and restarts a worker that is hung: one that serves but has not given a
+   * heartbeat for {@link #heartbeatTimeout(Duration)} (stopped, frozen), which the kernel would
+   * otherwise go on handing its share of the new connections. Transports that cannot share a socket between processes (Unix-domain sockets) fail
    * {@code build()} with this policy.
    *
    * @throws IllegalArgumentException if {@code workers} is out of 1..1024, or {@code perWorker}
@@ -158,7 +173,7 @@ public final class Concurrency {
     if (perWorker.mode == Mode.PROCESSES) {
       throw new IllegalArgumentException("a worker process cannot have worker processes: " + perWorker);
     }
-    return new Concurrency(workers, perWorker);
+    return new Concurrency(workers, perWorker, DEFAULT_HEARTBEAT_TIMEOUT);
   }
 
   /**
@@ -183,7 +198,7 @@ public final class Concurrency {
       throw new IllegalArgumentException("limit < 1: " + maxInFlight);
     }
     if (perWorker != null) {
-      return new Concurrency(threads, perWorker.limit(maxInFlight));
+      return new Concurrency(threads, perWorker.limit(maxInFlight), heartbeatTimeout);
     }
     return new Concurrency(mode, threads, maxInFlight, daemon, waitOnClose);
   }
@@ -197,7 +212,7 @@ public final class Concurrency {
    */
   public Concurrency daemon(boolean daemonThreads) {
     if (perWorker != null) {
-      return new Concurrency(threads, perWorker.daemon(daemonThreads));
+      return new Concurrency(threads, perWorker.daemon(daemonThreads), heartbeatTimeout);
     }
     if (mode != Mode.PLATFORM_THREADS && mode != Mode.POOL) {
       throw new IllegalStateException("daemon(...) applies to platformThreads() and pool(n), not " + this);
@@ -213,9 +228,38 @@ public final class Concurrency {
    */
   public Concurrency waitOnClose(boolean wait) {
     if (perWorker != null) {
-      return new Concurrency(threads, perWorker.waitOnClose(wait));
+      return new Concurrency(threads, perWorker.waitOnClose(wait), heartbeatTimeout);
     }
     return new Concurrency(mode, threads, limit, daemon, wait);
+  }
+
+  /**
+   * Returns this processes policy with its workers deemed hung after {@code timeout} without a
+   * heartbeat ({@link #DEFAULT_HEARTBEAT_TIMEOUT} unless set). Each worker gives one every 100 ms
+   * from a platform thread of its own, so a busy worker gives them too; one that gives none for
+   * {@code timeout} (stopped by SIGSTOP, frozen by a debugger, swapping, paused by a garbage
+   * collection longer than that) is logged, killed with SIGKILL and restarted with the usual
+   * back-off, its requests in flight and the connections in its backlog lost with it. The
+   * timeout runs only once the worker serves: a worker still starting (its JVM, and the
+   * program's own work before {@code build()}) is never killed for being slow, however long it
+   * takes; the supervisor warns once if it has not served a minute after its start.
+   *
+   * @apiNote The timeout trades how long a hung worker keeps its share of the new connections
+   *     against killing a healthy worker that was merely paused: raise it where a full garbage
+   *     collection of a worker's heap can stop it longer.
+   * @throws IllegalArgumentException if {@code timeout} is shorter than
+   *     {@link #MIN_HEARTBEAT_TIMEOUT}
+   * @throws IllegalStateException if this is not a {@link #processes(int)} policy
+   */
+  public Concurrency heartbeatTimeout(Duration timeout) {
+    if (perWorker == null) {
+      throw new IllegalStateException("heartbeatTimeout(...) applies to processes(n), not " + this);
+    }
+    if (timeout.compareTo(MIN_HEARTBEAT_TIMEOUT) < 0) {
+      throw new IllegalArgumentException(
+          "heartbeat timeout < " + MIN_HEARTBEAT_TIMEOUT + " (ten of the workers' 100 ms heartbeats): " + timeout);
+    }
+    return new Concurrency(threads, perWorker, timeout);
   }
 
   /** Returns the kind of this policy. */
@@ -256,6 +300,15 @@ public final class Concurrency {
     return perWorker != null ? perWorker.waitOnClose() : waitOnClose;
   }
 
+  /**
+   * Returns how long a worker of a {@link #processes(int)} policy may go without a heartbeat
+   * before it is killed as hung; {@link Duration#ZERO} for the other policies, which have no
+   * workers.
+   */
+  public Duration heartbeatTimeout() {
+    return perWorker != null ? heartbeatTimeout : Duration.ZERO;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof Concurrency c
@@ -264,23 +317,25 @@ public final class Concurrency {
         && limit == c.limit
         && daemon == c.daemon
         && waitOnClose == c.waitOnClose
-        && Objects.equals(perWorker, c.perWorker);
+        && Objects.equals(perWorker, c.perWorker)
+        && heartbeatTimeout.equals(c.heartbeatTimeout);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(mode, threads, limit, daemon, waitOnClose, perWorker);
+    return Objects.hash(mode, threads, limit, daemon, waitOnClose, perWorker, heartbeatTimeout);
   }
 
   /**
    * Returns the policy as it is written in code, for example {@code pool(8).limit(64)} or
-   * {@code processes(4, pool(8))}.
+   * {@code processes(4, pool(8)).heartbeatTimeout(PT10S)}.
    */
   @Override
   public String toString() {
     if (perWorker != null) {
       return "processes(" + threads
-          + (perWorker.equals(virtualThreads()) ? "" : ", " + perWorker) + ")";
+          + (perWorker.equals(virtualThreads()) ? "" : ", " + perWorker) + ")"
+          + (heartbeatTimeout.equals(DEFAULT_HEARTBEAT_TIMEOUT) ? "" : ".heartbeatTimeout(" + heartbeatTimeout + ")");
     }
     StringBuilder s =
         new StringBuilder(

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +42,30 @@ class ConcurrencyTest {
     e = assertThrows(IllegalArgumentException.class,
         () -> Concurrency.processes(2, Concurrency.processes(2)));
     assertTrue(e.getMessage().contains("processes(2)"), e.getMessage());
+  }
+
+  @Test
+  void aProcessesPolicyKeepsItsHeartbeatTimeoutThroughItsOtherOptions() {
+    assertEquals(Duration.ofSeconds(5), Concurrency.processes(2).heartbeatTimeout());
+    Concurrency p = Concurrency.processes(2, Concurrency.pool(8)).heartbeatTimeout(Duration.ofSeconds(30))
+        .limit(64).daemon(true).waitOnClose(false);
+    assertEquals(Duration.ofSeconds(30), p.heartbeatTimeout());
+    assertEquals(Concurrency.pool(8).limit(64).daemon(true).waitOnClose(false), p.perWorker());
+    assertEquals("processes(2, pool(8).limit(64).daemon(true).waitOnClose(false)).heartbeatTimeout(PT30S)", p.toString());
+    assertNotEquals(Concurrency.processes(2), Concurrency.processes(2).heartbeatTimeout(Duration.ofSeconds(6)));
+    assertEquals(Concurrency.processes(2), Concurrency.processes(2).heartbeatTimeout(Duration.ofSeconds(5)));
+    assertEquals(Duration.ZERO, Concurrency.pool(8).heartbeatTimeout());
+  }
+
+  @Test
+  void aHeartbeatTimeoutTooShortOrWithoutWorkersIsRefusedWithItsValue() {
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> Concurrency.processes(2).heartbeatTimeout(Duration.ofMillis(999)));
+    assertTrue(e.getMessage().contains(": PT0.999S"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Concurrency.processes(2).heartbeatTimeout(Duration.ofSeconds(-5)));
+    var s = assertThrows(IllegalStateException.class,
+        () -> Concurrency.virtualThreads().heartbeatTimeout(Duration.ofSeconds(5)));
+    assertTrue(s.getMessage().contains("virtualThreads()"), s.getMessage());
   }
 
   @Test

@@ -13,7 +13,8 @@ import java.time.Duration;
  * A program serving TCP with {@code Concurrency.processes(2)}, run by {@link TcpProcessesTest} as
  * a {@link SupervisorProcess}.
  *
- * <p>Usage: {@code ProcessServerMain serve|crash-worker-1|crash-all}. Its handler answers one line
+ * <p>Usage: {@code ProcessServerMain serve|watchdog|crash-worker-1|crash-all}; {@code watchdog}
+ * serves like {@code serve} with a heartbeat timeout of 1 s instead of the default. Its handler answers one line
  * per connection: {@code who} gets the worker's index; {@code hold} gets {@code held <index> <pid>}, then
  * waits for one more line and answers {@code done <index>}. The supervisor talks to the test
  * through {@link SupervisorProcess#serve}.
@@ -33,7 +34,10 @@ public final class ProcessServerMain {
     try {
       server = TcpServer.builder()
           .bind("127.0.0.1", 0)
-          .concurrency(Concurrency.processes(2))
+          .concurrency(
+              mode.equals("watchdog")
+                  ? Concurrency.processes(2).heartbeatTimeout(Duration.ofSeconds(1))
+                  : Concurrency.processes(2))
           .drainTimeout(Duration.ofSeconds(30))
           .handler(ProcessServerMain::handle)
           .build();

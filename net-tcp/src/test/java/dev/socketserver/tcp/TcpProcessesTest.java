@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -160,6 +161,82 @@ class TcpProcessesTest {
         "the exit is logged with its status");
     assertTrue(before.contains(pidOf[1]));
     assertEquals(0, s.closeServer());
+  }
+
+  @Test
+  void aHungWorkerIsKilledAndReplacedSoEveryNewClientIsServedAgain() throws Exception {
+    SupervisorProcess s = supervisor("watchdog"); // heartbeat timeout 1 s
+    int port = s.port();
+    List<Long> before = List.copyOf(s.workers());
+    assertEquals(2, before.size(), "two workers: " + before);
+    long hung = before.get(0);
+    long healthy = before.get(1);
+    Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(hung)).inheritIO().start();
+    try {
+      assertTrue(stop.waitFor(10, TimeUnit.SECONDS) && stop.exitValue() == 0, "kill -STOP " + hung);
+      // While the stopped worker listens, the kernel hands it about half of the new connections,
+      // which nobody accepts: a batch of 20 is all served only once it is gone.
+      AtomicInteger lastBatch = new AtomicInteger();
+      try {
+        Await.until("20 new clients at once all served", Duration.ofSeconds(30), () -> {
+          lastBatch.set(served(port, 20));
+          return lastBatch.get() == 20;
+        });
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + " (the last batch: " + lastBatch + " of 20 served)", e);
+      }
+      assertTrue(ProcessHandle.of(hung).map(p -> !p.isAlive()).orElse(true), "the hung worker was killed");
+      Await.until("the kill logged", Duration.ofSeconds(10), () -> s.log.stream().anyMatch(l ->
+          l.contains("(pid " + hung + ") is hung: no heartbeat for ")
+              && l.contains("heartbeat timeout 1000 ms; killing it (SIGKILL)")));
+      Await.until("a new worker in its place, the other untouched", Duration.ofSeconds(30), () -> {
+        Set<Long> now = s.workers();
+        return now.size() == 2 && !now.contains(hung) && now.contains(healthy);
+      });
+      Set<String> seen = ConcurrentHashMap.newKeySet();
+      Await.until("both workers serving", Duration.ofSeconds(30), () -> {
+        try {
+          seen.add(ask(port, "who"));
+        } catch (IOException e) {
+          throw new AssertionError("no hung worker is left to hold a client", e);
+        }
+        return seen.size() == 2;
+      });
+      assertEquals(20, served(port, 20), "20 new clients at once, served by the new worker and the other");
+    } finally {
+      ProcessHandle.of(hung).ifPresent(ProcessHandle::destroyForcibly); // kills it even while stopped
+    }
+    Await.until("the restart logged with its reason", Duration.ofSeconds(10), () -> s.log.stream().anyMatch(l ->
+        l.contains("was killed as hung (no heartbeat for ") && l.contains("restarting it in 250 ms")));
+    assertEquals(0, s.closeServer());
+  }
+
+  /** Connects {@code clients} clients at once; returns how many got their reply within a second. */
+  private static int served(int port, int clients) {
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<String>> replies = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        replies.add(pool.submit(() -> {
+          try (Connection c = TcpClient.connect("127.0.0.1", port, CONNECT)) {
+            c.readTimeout(Duration.ofSeconds(1)); // in a stopped worker's backlog: never answered
+            return say(c, "who");
+          }
+        }));
+      }
+      int served = 0;
+      for (Future<String> reply : replies) {
+        try {
+          reply.get();
+          served++;
+        } catch (ExecutionException e) {
+          // not served: reset, or no reply within the second
+        }
+      }
+      return served;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 
   @Test

@@ -100,7 +100,7 @@ public final class Prefork {
     if (env.isEmpty()) {
       return Supervisor.start(
           transport, key, policy.workers(), reservation.reserve(requested), settings.drainTimeout(),
-          WorkerCommand.ofThisProgram());
+          policy.heartbeatTimeout(), WorkerCommand.ofThisProgram());
     }
     ServerSettings<R> inWorker = settings.withConcurrency(policy.perWorker());
     if (env.get().key() != key) {

@@ -34,6 +34,18 @@ import org.slf4j.LoggerFactory;
  * {@link #MAX_BACKOFF}) and starts again from the first once a worker ran {@link #STABLE} or more,
  * so a crash loop costs one JVM start every 30 s at most. Each exit is logged with its status.
  *
+ * <p>The watchdog. A worker that is alive but hung (stopped by SIGSTOP, frozen) still holds its
+ * listening socket, and the kernel goes on handing it its share of the new connections, which
+ * nobody accepts. So while the server runs, a check on the scheduler thread reads each serving
+ * worker's heartbeat ({@link WorkerMetrics#heartbeat()}, advanced every
+ * {@link WorkerLink#PUBLISH_INTERVAL}) every tenth of the heartbeat timeout (100 ms .. 1 s) and
+ * notes, by this process's clock, when it last saw it advance: nanoTime is never compared across
+ * processes, and a supervisor that was itself paused sees the heartbeat advanced, not a silence.
+ * A worker silent for longer than the timeout is logged (one WARN), killed with SIGKILL and, once
+ * it has exited, restarted like any worker that died. The clock starts when the worker serves:
+ * a worker still starting (its JVM and the program's work before {@code build()}) is never
+ * killed, however slow; after {@link #STARTUP} it is reported once, since it serves nothing.
+ *
  * <p>Shutdown closes each worker's standard input, which makes it drain ({@link WorkerLink});
  * {@code close()} waits for the workers up to the drain deadline (plus {@link #EXIT_GRACE} for
  * the worker's own force-close and exit), then kills what is left. A JVM shutdown hook closes the
@@ -52,6 +64,8 @@ final class Supervisor implements Server {
   /** How long build() waits for the first workers to listen. */
   static final Duration STARTUP = Duration.ofSeconds(60);
   private static final long STARTUP_POLL_MILLIS = 10;
+  private static final long MIN_WATCH_MILLIS = 100;
+  private static final long MAX_WATCH_MILLIS = 1000;
 
   private final String name;
   private final List<String> command;
@@ -59,6 +73,7 @@ final class Supervisor implements Server {
   private final InetSocketAddress address;
   private final Closeable reservation;
   private final Duration drainTimeout;
+  private final long heartbeatTimeoutNanos; // saturated: any Duration is a valid timeout
   private final List<Slot> slots = new ArrayList<>();
   private final ScheduledExecutorService restarts;
   private final Thread closeAtExit = Thread.ofPlatform().unstarted(this::close);
@@ -82,6 +97,14 @@ final class Supervisor implements Server {
     int exitsInARow;
     long backoffMillis;
     @Nullable ScheduledFuture<?> restart;
+    // The watchdog's view of the process now in this slot: the heartbeat it last saw and when it
+    // saw it change (if it saw the worker serve yet), why it killed it, whether it warned of a
+    // slow start.
+    boolean watched;
+    long heartbeat;
+    long heartbeatNanos;
+    @Nullable String killedBecause;
+    boolean slowStartReported;
 
     Slot(int index, Path file, WorkerMetrics metrics) {
       this.index = index;
@@ -96,13 +119,14 @@ final class Supervisor implements Server {
 
   private Supervisor(
       String name, List<String> command, int key, InetSocketAddress address,
-      Closeable reservation, Duration drainTimeout) {
+      Closeable reservation, Duration drainTimeout, Duration heartbeatTimeout) {
     this.name = name;
     this.command = command;
     this.key = key;
     this.address = address;
     this.reservation = reservation;
     this.drainTimeout = drainTimeout;
+    this.heartbeatTimeoutNanos = ChannelTimeouts.nanos(heartbeatTimeout);
     this.restarts =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("socketserver-supervisor " + name).factory());
@@ -111,17 +135,19 @@ final class Supervisor implements Server {
   /**
    * Starts {@code workers} worker processes for the server with key {@code key} of this program,
    * bound to {@code reservation}'s address, and returns once each listens or has died at least
-   * once. Takes ownership of the reservation; on failure everything is released.
+   * once; from then on a worker silent for {@code heartbeatTimeout} is killed and restarted.
+   * Takes ownership of the reservation; on failure everything is released.
    *
    * @throws IOException if no worker started listening: the message names the exit statuses
    */
   static Supervisor start(
       String transport, int key, int workers, Prefork.Reserved reserved, Duration drainTimeout,
-      List<String> command) throws IOException {
+      Duration heartbeatTimeout, List<String> command) throws IOException {
     InetSocketAddress address = reserved.address();
     Supervisor s =
         new Supervisor(
-            transport + " " + address + " x" + workers, command, key, address, reserved.holder(), drainTimeout);
+            transport + " " + address + " x" + workers, command, key, address, reserved.holder(),
+            drainTimeout, heartbeatTimeout);
     try {
       for (int i = 0; i < workers; i++) {
         Path file = Files.createTempFile("socketserver-worker-" + i + "-", ".counters");
@@ -136,13 +162,18 @@ final class Supervisor implements Server {
       } finally {
         s.lock.unlock();
       }
+      long every =
+          Math.clamp(TimeUnit.NANOSECONDS.toMillis(s.heartbeatTimeoutNanos) / 10, MIN_WATCH_MILLIS, MAX_WATCH_MILLIS);
+      var _ = s.restarts.scheduleWithFixedDelay(s::watch, every, every, TimeUnit.MILLISECONDS);
       s.awaitListening();
     } catch (IOException | RuntimeException e) {
       s.shutdownNow();
       s.awaitQuietly();
       throw e;
     }
-    log.info("Server {} supervising {} worker processes: {}", s.name, workers, s.command);
+    log.info(
+        "Server {} supervising {} worker processes (heartbeat timeout {} ms): {}",
+        s.name, workers, TimeUnit.NANOSECONDS.toMillis(s.heartbeatTimeoutNanos), s.command);
     return s;
   }
 
@@ -192,6 +223,9 @@ final class Supervisor implements Server {
       return;
     }
     slot.metrics.reset();
+    slot.watched = false;
+    slot.killedBecause = null;
+    slot.slowStartReported = false;
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectOutput(ProcessBuilder.Redirect.INHERIT)
@@ -225,7 +259,9 @@ final class Supervisor implements Server {
       ServerMetrics last = slot.metrics.read();
       retired = WorkerMetrics.sum(retired, WorkerMetrics.retired(last));
       slot.metrics.reset();
-      String status = "exited with status " + p.exitValue() + " after "
+      String killed = slot.killedBecause;
+      String status = (killed != null ? "was killed as hung (" + killed + "), " : "")
+          + "exited with status " + p.exitValue() + " after "
           + Duration.ofNanos(System.nanoTime() - slot.startedNanos).toMillis() + " ms";
       if (state == State.NEW || state == State.RUNNING) {
         scheduleRestart(slot, status);
@@ -261,6 +297,64 @@ final class Supervisor implements Server {
       launch(slot);
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * On the scheduler thread, every tenth of the heartbeat timeout (100 ms .. 1 s): kills the
+   * serving workers whose heartbeat stopped (the class comment).
+   */
+  private void watch() {
+    lock.lock();
+    try {
+      if (state != State.NEW && state != State.RUNNING) {
+        return;
+      }
+      long now = System.nanoTime();
+      for (Slot slot : slots) {
+        Process p = slot.process;
+        if (p != null && slot.killedBecause == null) {
+          watch(slot, p, now);
+        }
+      }
+    } catch (RuntimeException e) { // would end the periodic check silently
+      log.error("Watching the workers of {} failed", name, e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // lock held
+  private void watch(Slot slot, Process p, long now) {
+    long workerState = slot.metrics.state();
+    if (workerState == WorkerMetrics.STARTING) {
+      if (!slot.slowStartReported && now - slot.startedNanos > STARTUP.toNanos()) {
+        slot.slowStartReported = true;
+        log.warn(
+            "Worker {} of {} (pid {}) has been starting for {} ms and does not serve yet; not"
+                + " killed: a worker's heartbeat is watched from when it serves",
+            slot.index, name, p.pid(), Duration.ofNanos(now - slot.startedNanos).toMillis());
+      }
+      return;
+    }
+    if (workerState != WorkerMetrics.SERVING) {
+      return; // its server terminated: it accepts nothing, so it holds no connection back
+    }
+    long beat = slot.metrics.heartbeat();
+    if (!slot.watched || beat != slot.heartbeat) {
+      slot.watched = true;
+      slot.heartbeat = beat;
+      slot.heartbeatNanos = now;
+      return;
+    }
+    long silentNanos = now - slot.heartbeatNanos;
+    if (silentNanos > heartbeatTimeoutNanos) {
+      slot.killedBecause = "no heartbeat for " + TimeUnit.NANOSECONDS.toMillis(silentNanos)
+          + " ms, heartbeat timeout " + TimeUnit.NANOSECONDS.toMillis(heartbeatTimeoutNanos) + " ms";
+      log.warn(
+          "Worker {} of {} (pid {}) is hung: {}; killing it (SIGKILL)",
+          slot.index, name, p.pid(), slot.killedBecause);
+      p.destroyForcibly();
     }
   }
 

@@ -8,8 +8,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker's side of a {@code processes(n)} server: publishes the worker's counters for the
- * supervisor and drains the worker when the supervisor asks.
+ * The worker's side of a {@code processes(n)} server: publishes the worker's counters and
+ * heartbeat for the supervisor and drains the worker when the supervisor asks.
+ *
+ * <p>The heartbeat is what tells the supervisor the worker is alive ({@link Supervisor} kills a
+ * serving worker whose heartbeat stops for the policy's heartbeat timeout), so it is given by a
+ * platform thread of its own every {@link #PUBLISH_INTERVAL}: a worker busy with requests on
+ * every carrier of its virtual threads still gives it, and only a stopped or frozen JVM does not.
  *
  * <p>The supervisor asks by closing the worker's standard input (the only thing it ever does
  * with it), so end of input means "drain and exit", whether the supervisor is shutting down or
@@ -18,7 +23,10 @@ import org.slf4j.LoggerFactory;
  */
 final class WorkerLink {
   private static final Logger log = LoggerFactory.getLogger("dev.socketserver.Worker");
-  /** How often a worker publishes its counters: the supervisor's sums lag by at most this. */
+  /**
+   * How often a worker publishes its counters and heartbeat: the supervisor's sums lag by at
+   * most this.
+   */
   static final Duration PUBLISH_INTERVAL = Duration.ofMillis(100);
 
   private WorkerLink() {}
@@ -45,6 +53,8 @@ final class WorkerLink {
       metrics.publish(WorkerMetrics.TERMINATED, server.metrics());
     } catch (InterruptedException | IOException e) {
       log.debug("Publishing counters stopped: {}", e.toString());
+    } catch (RuntimeException e) {
+      log.error("Publishing counters and heartbeat failed: the supervisor will kill this worker as hung", e);
     }
   }
 

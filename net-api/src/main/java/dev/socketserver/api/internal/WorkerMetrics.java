@@ -21,9 +21,11 @@ import java.nio.file.StandardOpenOption;
  * input carries the supervisor's "drain now" (end of input), see {@link WorkerLink}.
  *
  * <p>Layout: longs in native byte order, each written and read atomically with release/acquire
- * ordering: the state ({@link #STARTING}, {@link #SERVING}, {@link #TERMINATED}) and the
- * counters of {@link ServerMetrics} in their order ({@link #values}). Thread-safe; the owner closes it, and a second close
- * does nothing.
+ * ordering: the state ({@link #STARTING}, {@link #SERVING}, {@link #TERMINATED}), the heartbeat
+ * (how many times the worker published, so the supervisor sees it advance by its own clock: no
+ * clock is compared across processes) and the counters of {@link ServerMetrics} in their order
+ * ({@link #values}). One process publishes, from one thread at a time; any thread may read.
+ * The owner closes it, and a second close does nothing.
  */
 final class WorkerMetrics implements AutoCloseable {
   /** Started, not yet listening. */
@@ -36,7 +38,8 @@ final class WorkerMetrics implements AutoCloseable {
   private static final VarHandle LONGS =
       MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
   private static final int COUNTERS = ServerMetrics.class.getRecordComponents().length;
-  private static final int FIELDS = 1 + COUNTERS;
+  private static final int HEARTBEAT = Long.BYTES; // the state is at 0, the counters follow
+  private static final int FIELDS = 2 + COUNTERS;
   /** All counters zero. */
   static final ServerMetrics ZERO = metrics(new long[COUNTERS]);
 
@@ -60,12 +63,13 @@ final class WorkerMetrics implements AutoCloseable {
     }
   }
 
-  /** Writes the worker's counters, then its state. */
+  /** Writes the worker's counters, then advances its heartbeat, then writes its state. */
   void publish(long state, ServerMetrics m) {
     long[] values = values(m);
     for (int i = 0; i < values.length; i++) {
-      LONGS.setRelease(buffer, (i + 1) * Long.BYTES, values[i]);
+      LONGS.setRelease(buffer, (i + 2) * Long.BYTES, values[i]);
     }
+    LONGS.setRelease(buffer, HEARTBEAT, heartbeat() + 1);
     LONGS.setRelease(buffer, 0, state);
   }
 
@@ -74,16 +78,21 @@ final class WorkerMetrics implements AutoCloseable {
     return (long) LONGS.getAcquire(buffer, 0);
   }
 
+  /** Returns how many times the worker published; 0 before the first. */
+  long heartbeat() {
+    return (long) LONGS.getAcquire(buffer, HEARTBEAT);
+  }
+
   /** Returns the counters last published; all zero before the first. */
   ServerMetrics read() {
     long[] v = new long[COUNTERS];
     for (int i = 0; i < COUNTERS; i++) {
-      v[i] = (long) LONGS.getAcquire(buffer, (i + 1) * Long.BYTES);
+      v[i] = (long) LONGS.getAcquire(buffer, (i + 2) * Long.BYTES);
     }
     return metrics(v);
   }
 
-  /** Clears state and counters, for a new worker. */
+  /** Clears state, heartbeat and counters, for a new worker. */
   void reset() {
     for (int i = 0; i < FIELDS; i++) {
       LONGS.setRelease(buffer, i * Long.BYTES, 0L);
@@ -117,7 +126,8 @@ final class WorkerMetrics implements AutoCloseable {
     };
   }
 
-  private static ServerMetrics metrics(long[] v) {
+  /** Returns the counters {@code v} in the record's order: the inverse of {@link #values}. */
+  static ServerMetrics metrics(long[] v) {
     return new ServerMetrics(
         v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13],
         v[14], v[15]);
