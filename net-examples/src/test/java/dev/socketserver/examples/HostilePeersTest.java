@@ -142,8 +142,9 @@ class HostilePeersTest {
           a.write(ByteBuffer.wrap(new byte[] {0, 0x10, 0, 0, 'x'})); // 1 048 576 announced, 1 sent
         }
         Await.until("4000 connections held", WAIT, () -> descriptorsAtLeast(child, idleDescriptors + 4000));
-        System.out.printf("length-echo under -Xmx64m holding 4000 announced MiB frames: RSS %d KiB%n",
-            child.residentKiB());
+        long rss = child.residentKiB();
+        System.out.printf("length-echo under -Xmx64m holding 4000 announced MiB frames: RSS %d KiB%n", rss);
+        assertTrue(rss < 192 * 1024, "RSS " + rss + " KiB: the 64 MiB heap plus the JVM's own ~100 MiB");
         byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
         assertArrayEquals(hello, exchangeFrame(server, hello), child::errors);
       } finally {
@@ -153,6 +154,46 @@ class HostilePeersTest {
       }
       Await.until("descriptors given back", WAIT, () -> !descriptorsAtLeast(child, idleDescriptors + 50));
       assertArrayEquals(new byte[] {1, 2, 3}, exchangeFrame(server, new byte[] {1, 2, 3}), child::errors);
+      assertEquals(0, child.terminate(), child::errors);
+      assertFalse(child.errors().contains("OutOfMemoryError"), child::errors);
+    }
+  }
+
+  /**
+   * The inbound budget under a small heap: 320 connections each sending 200 KiB of a 1 MiB frame
+   * (62.5 MiB in partial frames) against a 64 MiB heap, whose default budget is a quarter of it. The
+   * connections that find no room are closed, the heap never runs out, a valid client is
+   * answered throughout and after, and SIGTERM exits 0.
+   */
+  @Test
+  void partialFramesPastTheBudgetUnderASmallHeapCloseConnectionsNotTheServer(@TempDir Path dir)
+      throws Exception {
+    try (Child child = Child.start(dir, List.of("-Xmx64m"),
+        "length-echo", "--host", "127.0.0.1", "--port", "0")) {
+      InetSocketAddress server = new InetSocketAddress(InetAddress.getLoopbackAddress(), child.port());
+      List<SocketChannel> attackers = new ArrayList<>();
+      ByteBuffer body = ByteBuffer.allocate(200 * 1024);
+      try {
+        for (int i = 0; i < 320; i++) {
+          SocketChannel a = SocketChannel.open(server);
+          attackers.add(a);
+          a.write(ByteBuffer.wrap(new byte[] {0, 0x10, 0, 0})); // 1 048 576 announced
+          try {
+            a.write(body.clear()); // blocks only while the server has not read it yet
+          } catch (IOException closedForTheBudget) {
+            // the server closed it: no room
+          }
+        }
+        byte[] hello = "still here".getBytes(StandardCharsets.US_ASCII);
+        assertArrayEquals(hello, exchangeFrame(server, hello), child::errors);
+        Await.until("the budget reported", WAIT, () -> lines(child.stderr()).stream()
+            .anyMatch(l -> l.contains("Inbound memory budget of")));
+      } finally {
+        for (SocketChannel a : attackers) {
+          a.close();
+        }
+      }
+      assertArrayEquals(new byte[] {9}, exchangeFrame(server, new byte[] {9}), child::errors);
       assertEquals(0, child.terminate(), child::errors);
       assertFalse(child.errors().contains("OutOfMemoryError"), child::errors);
     }
