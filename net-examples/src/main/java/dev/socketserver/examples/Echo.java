@@ -7,9 +7,6 @@ import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.Inet6Address;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
@@ -43,6 +40,11 @@ import java.util.OptionalInt;
  * client, reading whatever {@code recv} returns, stays one reply behind); and
  * {@code <host>:<port>} is the address the client actually reached, not the empty bind host.
  *
+ * <p>Exposed as it is, it stays safe: it listens on loopback unless {@code --host} says otherwise,
+ * and closes a client that sends nothing for 30 s while it waits to read, or moves no byte for
+ * 60 s (one that never reads its echoes), so silent clients cannot hold {@code --limit} slots for
+ * ever; {@code --read-timeout} and {@code --idle-timeout} change both ({@code 0}: never).
+ *
  * Try it: {@code ./run echo}, then {@code ./run echo-client} or {@code nc localhost 3130}. Socket
  * activation: {@code systemd-socket-activate -l 3130 ./run echo --inherited} listens on 3130 and
  * starts the server on the first connection, which serves the socket systemd passed it.
@@ -51,15 +53,24 @@ final class Echo {
   static final Options.Spec OPTIONS =
       Options.usage(
               "echo [--host H] [--port N | --inherited] [--concurrency sequential|platform|virtual|pool:N|processes:N]"
-                  + " [--limit N] [--no-greeting] [--proxy-protocol --trusted CIDR[,CIDR...]]")
-          .host("")
-          .port(3130)
+                  + " [--limit N] [--idle-timeout S] [--read-timeout S] [--no-greeting]"
+                  + " [--proxy-protocol --trusted CIDR[,CIDR...]]")
+          .listen(3130)
           .option("concurrency", "virtual", Echo::concurrency)
+          .describe("where each connection runs: sequential (one at a time), platform or virtual threads,"
+              + " a pool of N threads, or N worker processes sharing the port")
           .count("limit")
+          .describe("serve at most N connections at once, the others wait in the kernel's backlog (default: no limit)")
+          .timeouts("60s", "30s")
           .flag("inherited")
+          .describe("serve the listening socket systemd or inetd passed this process instead of binding --host/--port")
           .flag("no-greeting")
+          .describe("echo at once, without the greeting or the \"Got connection\" line")
           .flag("proxy-protocol")
-          .text("trusted", "127.0.0.1/32,::1/128");
+          .describe("read a PROXY protocol v1/v2 header first (behind HAProxy): the client is then the original one")
+          .text("trusted", "127.0.0.1/32,::1/128")
+          .describe("the proxies --proxy-protocol lets connect, as CIDRs; anyone else is refused."
+              + " The default trusts loopback only");
 
   /** Python's {@code time.ctime()}, in local time: {@code Mon Apr  2 02:44:17 2012}. */
   private static final DateTimeFormatter CTIME =
@@ -73,9 +84,10 @@ final class Echo {
   }
 
   /**
-   * Builds the server (bound and listening, not yet serving), then prints
-   * {@code server is running ....} on {@code out}; each connection prints
-   * {@code Got connection from <client>} there unless {@code --no-greeting} is given.
+   * Builds the server (bound and listening, not yet serving), then prints the seed's
+   * {@code server is running ....} on {@code out}, where it listens and its timeouts (see
+   * {@link Serving#announce}); each connection prints {@code Got connection from <client>} there
+   * unless {@code --no-greeting} is given.
    */
   static Server server(Options options, PrintStream out) throws IOException {
     Concurrency policy = options.get("concurrency", Concurrency.class);
@@ -90,7 +102,7 @@ final class Echo {
               greet(connection, out);
               echo(connection);
             };
-    var builder = Serving.tcp(options).concurrency(policy).handler(handler);
+    var builder = Serving.timeouts(Serving.tcp(options), options).concurrency(policy).handler(handler);
     if (options.flag("inherited")) {
       // Socket activation: systemd's socket (descriptor 3) or inetd's (descriptor 0), not --port.
       builder.inheritedChannel();
@@ -104,13 +116,14 @@ final class Echo {
     if (Concurrency.worker().isEmpty()) { // with processes:N, only the supervisor announces it
       out.println("server is running ....");
     }
+    Serving.announce("echo", server, out, Serving.timeoutsSetting(options));
     return server;
   }
 
   private static void greet(Connection connection, PrintStream out) throws IOException {
-    out.println("Got connection from " + hostPort(connection.remoteAddress()));
+    out.println("Got connection from " + Serving.address(connection.remoteAddress()));
     String greeting =
-        "Connection " + hostPort(connection.localAddress()) + " at " + ctime(ZonedDateTime.now(ZoneId.systemDefault()))
+        "Connection " + Serving.address(connection.localAddress()) + " at " + ctime(ZonedDateTime.now(ZoneId.systemDefault()))
             + " succeed!\r\n";
     connection.output().write(greeting.getBytes(StandardCharsets.UTF_8));
   }
@@ -126,15 +139,6 @@ final class Echo {
   /** Formats {@code time} like Python's {@code time.ctime()}: {@code Mon Apr  2 02:44:17 2012}. */
   static String ctime(TemporalAccessor time) {
     return CTIME.format(time);
-  }
-
-  /** Formats an address as {@code 127.0.0.1:3130}, or {@code [::1]:3130} for IPv6. */
-  static String hostPort(SocketAddress address) {
-    if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
-      String host = inet.getAddress().getHostAddress();
-      return (inet.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + inet.getPort();
-    }
-    return address.toString();
   }
 
   /**

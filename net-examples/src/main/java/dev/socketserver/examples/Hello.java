@@ -22,7 +22,7 @@ import java.nio.charset.StandardCharsets;
  * Try it: {@code ./run hello}, then {@code nc localhost 2525} in another terminal.
  */
 final class Hello {
-  static final Options.Spec OPTIONS = Options.usage("hello [--host H] [--port N]").host("").port(2525);
+  static final Options.Spec OPTIONS = Options.usage("hello [--host H] [--port N]").listen(2525);
 
   private Hello() {}
 
@@ -35,7 +35,7 @@ final class Hello {
   static Server server(Options options, PrintStream out) throws IOException {
     // The handler is the whole of HwRequestHandler: a lambda, no base class.
     Server server = Serving.tcp(options).handler(Hello::handle).build();
-    out.println("hello: listening on " + server.localAddress());
+    Serving.announce("hello", server, out);
     return server;
   }
 

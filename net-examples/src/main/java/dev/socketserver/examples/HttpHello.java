@@ -9,6 +9,7 @@ import dev.socketserver.api.Server;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -30,6 +31,10 @@ import org.jspecify.annotations.Nullable;
  *       {@code Transfer-Encoding} body is not supported (501) and two different lengths are a
  *       400. Every error response closes the connection.
  *   <li>{@code HEAD} gets the headers without the body.
+ *   <li>Timeouts, as a web server has them: a connection waits {@code --read-timeout} (10 s) for
+ *       its next request, then is closed without a word; a request that stalls that long gets a
+ *       408. One that moves no byte for {@code --idle-timeout} (15 s), a client that stopped
+ *       reading its responses included, is closed.
  * </ul>
  * Responses are not flushed one by one: the connection flushes when the handler waits for the
  * next request, so pipelined requests get their responses in one write.
@@ -37,7 +42,14 @@ import org.jspecify.annotations.Nullable;
  * Try it: {@code ./run http-hello}, then {@code curl -v localhost:8080/}.
  */
 final class HttpHello {
-  static final Options.Spec OPTIONS = Options.usage("http-hello [--host H] [--port N]").host("").port(8080);
+  /**
+   * A web server's timeouts: a keep-alive connection waits 10 s for its next request (nginx waits
+   * 75 s, Apache 5 s), and one that moves no byte for 15 s (a client that stopped reading) is closed.
+   */
+  static final Options.Spec OPTIONS =
+      Options.usage("http-hello [--host H] [--port N] [--idle-timeout S] [--read-timeout S]")
+          .listen(8080)
+          .timeouts("15s", "10s");
 
   static final int MAX_LINE = 8192;
   static final int MAX_HEADERS = 100;
@@ -58,8 +70,8 @@ final class HttpHello {
 
   /** Builds the server (bound and listening, not yet serving) and says where it listens. */
   static Server server(Options options, PrintStream out) throws IOException {
-    Server server = Serving.tcp(options).handler(HttpHello::serve).build();
-    out.println("http-hello: listening on " + server.localAddress());
+    Server server = Serving.timeouts(Serving.tcp(options), options).handler(HttpHello::serve).build();
+    Serving.announce("http-hello", server, out, Serving.timeoutsSetting(options));
     return server;
   }
 
@@ -82,7 +94,10 @@ final class HttpHello {
     }
   }
 
-  /** Serves requests on one connection until the client closes it, asks to, or errs. */
+  /**
+   * Serves requests on one connection until the client closes it, asks to, errs, or sends no next
+   * request within the read timeout.
+   */
   static void serve(Connection c) throws IOException {
     while (true) {
       Request request;
@@ -108,15 +123,33 @@ final class HttpHello {
     }
   }
 
-  /** Reads one request, its body included; null if the stream ends before it starts. */
+  /**
+   * Reads one request, its body included; null if the stream ends before it starts, or the read
+   * timeout passes first (the keep-alive wait is over: the connection is closed without a word).
+   * A read timeout inside the request is a 408.
+   */
   private static @Nullable Request read(Connection c) throws IOException, HttpError {
-    String requestLine = line(c, 414, "URI Too Long");
-    if (requestLine != null && requestLine.isEmpty()) {
-      requestLine = line(c, 414, "URI Too Long"); // RFC 9112 2.2: one empty line before a request is ignored
+    String requestLine;
+    try {
+      requestLine = line(c, 414, "URI Too Long");
+      if (requestLine != null && requestLine.isEmpty()) {
+        requestLine = line(c, 414, "URI Too Long"); // RFC 9112 2.2: one empty line before a request is ignored
+      }
+    } catch (SocketTimeoutException e) {
+      return null;
     }
     if (requestLine == null) {
       return null;
     }
+    try {
+      return rest(c, requestLine);
+    } catch (SocketTimeoutException e) {
+      throw new HttpError(408, "Request Timeout");
+    }
+  }
+
+  /** Reads the rest of the request that {@code requestLine} began: its headers and its body. */
+  private static Request rest(Connection c, String requestLine) throws IOException, HttpError {
     String[] parts = requestLine.split(" ", -1);
     if (parts.length != 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
       throw new HttpError(400, "Bad Request");

@@ -9,7 +9,10 @@ import java.io.PrintStream;
 /**
  * A message protocol on TCP port 3132: each message is a 4-byte big-endian length followed by
  * that many bytes, and is echoed back framed the same way. A length over {@code --max} closes the
- * connection as soon as the header arrives (the server logs it once).
+ * connection as soon as the header arrives (the server logs it once). A client that moves no byte
+ * for {@code --idle-timeout} (60 s) is closed; there is no read timeout unless
+ * {@code --read-timeout} sets one, because {@code Handlers.framed} holds no thread for an idle
+ * connection only without one.
  *
  * <pre>
  * BEFORE: | 00 00 00 05 | h e l l o |    AFTER: the same 9 bytes back
@@ -20,10 +23,13 @@ import java.io.PrintStream;
  */
 final class LengthEcho {
   static final Options.Spec OPTIONS =
-      Options.usage("length-echo [--host H] [--port N] [--max BYTES]")
-          .host("")
-          .port(3132)
-          .option("max", "1048576", t -> Options.parseInt(t, 0, 1 << 30));
+      Options.usage("length-echo [--host H] [--port N] [--max BYTES] [--idle-timeout S] [--read-timeout S]")
+          .listen(3132)
+          .option("max", "1048576", t -> Options.parseInt(t, 0, 1 << 30))
+          .describe("the longest message, in bytes; a longer length closes the connection")
+          // No read timeout by default: Handlers.framed keeps no thread for an idle connection only
+          // without one, and the idle timeout closes a silent client all the same.
+          .timeouts("60s", "0");
 
   private LengthEcho() {}
 
@@ -36,8 +42,8 @@ final class LengthEcho {
   static Server server(Options options, PrintStream out) throws IOException {
     Framing framing = Framing.lengthField(4, options.get("max", Integer.class));
     // The whole protocol in one line: read a frame, reply with the same bytes, framed alike.
-    Server server = Serving.tcp(options).handler(Handlers.framed(framing, frame -> frame)).build();
-    out.println("length-echo: listening on " + server.localAddress());
+    Server server = Serving.timeouts(Serving.tcp(options), options).handler(Handlers.framed(framing, frame -> frame)).build();
+    Serving.announce("length-echo", server, out, Serving.timeoutsSetting(options));
     return server;
   }
 }

@@ -16,10 +16,11 @@ import java.nio.charset.StandardCharsets;
  */
 final class LineEcho {
   static final Options.Spec OPTIONS =
-      Options.usage("line-echo [--host H] [--port N] [--max BYTES]")
-          .host("")
-          .port(3131)
-          .option("max", "8192", t -> Options.parseInt(t, 0, 1 << 24));
+      Options.usage("line-echo [--host H] [--port N] [--max BYTES] [--idle-timeout S] [--read-timeout S]")
+          .listen(3131)
+          .option("max", "8192", t -> Options.parseInt(t, 0, 1 << 24))
+          .describe("the longest line echoed, in bytes; a longer one gets an error and the connection is closed")
+          .timeouts("60s", "30s");
 
   private LineEcho() {}
 
@@ -31,8 +32,8 @@ final class LineEcho {
   /** Builds the server (bound and listening, not yet serving) and says where it listens. */
   static Server server(Options options, PrintStream out) throws IOException {
     int max = options.get("max", Integer.class);
-    Server server = Serving.tcp(options).handler(c -> echoLines(c, max)).build();
-    out.println("line-echo: listening on " + server.localAddress() + ", lines up to " + max + " bytes");
+    Server server = Serving.timeouts(Serving.tcp(options), options).handler(c -> echoLines(c, max)).build();
+    Serving.announce("line-echo", server, out, "lines up to " + max + " bytes", Serving.timeoutsSetting(options));
     return server;
   }
 

@@ -8,7 +8,8 @@ import java.util.List;
  * Starts an example by name: {@code ./run NAME [options]} runs
  * {@code java -m dev.socketserver.examples/dev.socketserver.examples.Main NAME [options]}.
  * Without a name, or with {@code --help}, it lists the examples; an unknown name lists them and
- * exits 2, as does a wrong option. {@code ./run NAME --help} prints the example's usage line.
+ * exits 2, as does a wrong option. {@code ./run NAME --help} prints the example's usage line and
+ * each of its options with its default.
  */
 public final class Main {
 
@@ -71,6 +72,9 @@ public final class Main {
         to.println(example.name() + ": " + e.getMessage());
       }
       to.println("usage: ./run " + e.usage());
+      if (e.status() == 0) {
+        e.options().forEach(to::println); // each option with its default
+      }
       return e.status();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -1,19 +1,29 @@
 package dev.socketserver.examples;
 
+import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Server;
+import dev.socketserver.api.StreamServerBuilder;
 import dev.socketserver.tcp.TcpServer;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandleProxies;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationTargetException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** What every server example does around its handler: bind from the options, serve, stop on a signal. */
+/**
+ * What every server example does around its handler: bind from the options, set the timeouts,
+ * say where it listens, serve, stop on a signal.
+ */
 final class Serving {
   /**
    * How long a stopping server lets connections in flight finish before it closes them: enough
@@ -29,6 +39,61 @@ final class Serving {
     return TcpServer.builder()
         .bind(options.string("host"), options.integer("port"))
         .drainTimeout(DRAIN);
+  }
+
+  /**
+   * Sets {@code --idle-timeout} and {@code --read-timeout} (declared by
+   * {@link Options.Spec#timeouts}) on {@code builder}: a client that goes silent, or stops
+   * reading, is closed instead of holding its connection (and a {@code --limit} slot) for ever.
+   */
+  static <B extends StreamServerBuilder<B>> B timeouts(B builder, Options options) {
+    return builder.idleTimeout(options.duration("idle-timeout")).readTimeout(options.duration("read-timeout"));
+  }
+
+  /** Returns the timeouts {@link #timeouts} set, as {@link #announce} prints them: {@code idle timeout 60 s, read timeout 30 s}. */
+  static String timeoutsSetting(Options options) {
+    return "idle timeout " + seconds(options.duration("idle-timeout"))
+        + ", read timeout " + seconds(options.duration("read-timeout"));
+  }
+
+  /** Formats {@code d} as {@code 30 s}, {@code 0.25 s}, or {@code none} for zero. */
+  static String seconds(Duration d) {
+    if (d.isZero()) {
+      return "none";
+    }
+    return d.toNanos() % 1_000_000_000 == 0 ? d.toSeconds() + " s" : d.toNanos() / 1e9 + " s";
+  }
+
+  /**
+   * Prints {@code <name>: listening on <address>} on {@code out}, the address the server is bound
+   * to ({@code 127.0.0.1:3130}, {@code [::1]:3130}, the port chosen for {@code --port 0}; a Unix
+   * socket's path), then, if there are {@code settings}, {@code <name>: } and them, comma-separated.
+   * Every server example announces itself so, once built; a worker process of
+   * {@code --concurrency processes:N} does not (its supervisor has).
+   */
+  static void announce(String name, Server server, PrintStream out, String... settings) {
+    if (Concurrency.worker().isPresent()) {
+      return;
+    }
+    out.println(name + ": listening on " + address(server.localAddress()));
+    if (settings.length > 0) {
+      out.println(name + ": " + String.join(", ", settings));
+    }
+  }
+
+  /**
+   * Formats an address as {@code 127.0.0.1:3130}, or {@code [::1]:3130} for IPv6; a Unix-domain
+   * address as its path.
+   */
+  static String address(SocketAddress address) {
+    if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
+      String host = inet.getAddress().getHostAddress();
+      return (inet.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + inet.getPort();
+    }
+    if (address instanceof UnixDomainSocketAddress unix) {
+      return unix.getPath().toString();
+    }
+    return address.toString();
   }
 
   /** Builds a server; may fail like {@code build()} does. */

@@ -24,7 +24,9 @@ final class SocketBasics {
   static final Options.Spec OPTIONS =
       Options.usage("socket-basics [--host NAME] [--port N]  (NAME to look up; N to bind on 127.0.0.1, 0: any free)")
           .host("localhost")
-          .port(0);
+          .describe("the name to look up")
+          .port(0)
+          .describe("the port to bind on 127.0.0.1; 0: any free one");
 
   private SocketBasics() {}
 

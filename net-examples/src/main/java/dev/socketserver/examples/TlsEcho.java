@@ -27,10 +27,11 @@ import javax.net.ssl.SSLContext;
  */
 final class TlsEcho {
   static final Options.Spec OPTIONS =
-      Options.usage("tls-echo [--host H] [--port N] [--keystore FILE.p12]")
-          .host("")
-          .port(3443)
-          .text("keystore", Path.of(System.getProperty("java.io.tmpdir"), "socketserver-tls-echo.p12").toString());
+      Options.usage("tls-echo [--host H] [--port N] [--keystore FILE.p12] [--idle-timeout S] [--read-timeout S]")
+          .listen(3443)
+          .text("keystore", Path.of(System.getProperty("java.io.tmpdir"), "socketserver-tls-echo.p12").toString())
+          .describe("the PKCS#12 keystore with the server's key; a self-signed one for localhost is made if missing")
+          .timeouts("60s", "30s");
 
   /** The keystore's password: the file is a throwaway self-signed demo certificate. */
   private static final char[] PASSWORD = "changeit".toCharArray();
@@ -47,11 +48,11 @@ final class TlsEcho {
     Path keystore = Path.of(options.string("keystore"));
     SSLContext context = context(keystore, out);
     Server server =
-        Serving.tcp(options)
+        Serving.timeouts(Serving.tcp(options), options)
             .tls(TlsOptions.of(context).handshakeTimeout(Duration.ofSeconds(10)))
             .handler(c -> c.input().transferTo(c.output()))
             .build();
-    out.println("tls-echo: listening on " + server.localAddress() + " with the certificate in " + keystore);
+    Serving.announce("tls-echo", server, out, "certificate in " + keystore, Serving.timeoutsSetting(options));
     return server;
   }
 

@@ -25,7 +25,8 @@ public final class UdpClientExample {
       Options.usage("udp-client [--host H] [--port N] [--timeout S]")
           .host("localhost")
           .port(3130)
-          .seconds("timeout", "2");
+          .seconds("timeout", "2")
+          .describe("how long to wait for each reply");
 
   private UdpClientExample() {}
 
@@ -47,7 +48,7 @@ public final class UdpClientExample {
           Datagram reply = client.request(server, line.getBytes(StandardCharsets.UTF_8), timeout);
           out.println(new String(reply.bytes(), StandardCharsets.UTF_8));
         } catch (SocketTimeoutException e) {
-          out.println("(no reply from " + Echo.hostPort(server) + " within " + timeout.toMillis()
+          out.println("(no reply from " + Serving.address(server) + " within " + timeout.toMillis()
               + " ms: the datagram or its reply was lost, or no server is running)");
         }
       }

@@ -10,10 +10,10 @@ import java.io.PrintStream;
  * maximum of 65 507 bytes), and prints one line per datagram. Python's {@code UDPServer} with a
  * {@code DatagramRequestHandler}, without its silent cut at 8192 bytes.
  *
- * <p>It binds {@code localhost} unless {@code --host} says otherwise: a UDP echo port on a public
- * address reflects anyone's traffic at anyone whose address is forged as the sender.
+ * <p>It binds loopback ({@code 127.0.0.1}) unless {@code --host} says otherwise: a UDP echo port
+ * on a public address reflects anyone's traffic at anyone whose address is forged as the sender.
  *
- * <p>Try it: {@code ./run udp-echo}, then {@code ./run udp-client} or {@code nc -u localhost 3130}.
+ * <p>Try it: {@code ./run udp-echo}, then {@code ./run udp-client} or {@code nc -u 127.0.0.1 3130}.
  * Socket activation ({@code ListenDatagram=}):
  * {@code systemd-socket-activate --datagram -l 127.0.0.1:3130 ./run udp-echo --inherited} (with
  * {@code JDK_JAVA_OPTIONS=-Djava.net.preferIPv4Stack=true} for an IPv4 address: see
@@ -23,9 +23,11 @@ public final class UdpEcho {
   static final Options.Spec OPTIONS =
       Options.usage("udp-echo [--host H] [--port N | --inherited] [--concurrency sequential|platform|virtual|pool:N|processes:N]")
           .flag("inherited")
-          .host("localhost")
-          .port(3130)
-          .option("concurrency", "virtual", Echo::concurrency);
+          .describe("serve the UDP socket systemd or inetd passed this process instead of binding --host/--port")
+          .listen(3130)
+          .option("concurrency", "virtual", Echo::concurrency)
+          .describe("where each datagram is handled: sequential, platform or virtual threads, a pool of N"
+              + " threads, or N worker processes sharing the port");
 
   private UdpEcho() {}
 
@@ -36,7 +38,7 @@ public final class UdpEcho {
   }
 
   /**
-   * Builds the server (bound, not yet serving), then prints {@code UDP echo server on <address>}
+   * Builds the server (bound, not yet serving), then prints {@code udp-echo: listening on <address>}
    * on {@code out}; each datagram prints {@code Got <n> bytes from <sender>} there.
    */
   static UdpServer server(Options options, PrintStream out) throws IOException {
@@ -51,11 +53,11 @@ public final class UdpEcho {
             .drainTimeout(Serving.DRAIN)
             .concurrency(options.get("concurrency", Concurrency.class))
             .handler(d -> {
-              out.println("Got " + d.length() + " bytes from " + Echo.hostPort(d.sender()));
+              out.println("Got " + d.length() + " bytes from " + Serving.address(d.sender()));
               d.reply(d.payload());
             })
             .build();
-    out.println("UDP echo server on " + Echo.hostPort(server.localAddress()));
+    Serving.announce("udp-echo", server, out);
     return server;
   }
 }

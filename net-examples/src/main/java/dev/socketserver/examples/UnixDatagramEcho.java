@@ -22,23 +22,24 @@ import java.nio.file.Path;
 final class UnixDatagramEcho {
   static final Options.Spec OPTIONS =
       Options.usage("unix-dgram-echo [--path P]")
-          .text("path", Path.of(System.getProperty("java.io.tmpdir"), "socketserver-dgram-echo.sock").toString());
+          .text("path", Path.of(System.getProperty("java.io.tmpdir"), "socketserver-dgram-echo.sock").toString())
+          .describe("the socket file, this user's only, removed when the server stops");
 
   private UnixDatagramEcho() {}
 
   static void main(String[] args) throws Exception {
     Options options = OPTIONS.parse(args);
-    Serving.untilSignalled(() -> server(Path.of(options.string("path")), System.out));
+    Serving.untilSignalled(() -> server(options, System.out));
   }
 
-  /** Builds the server on {@code path} (bound, not yet serving) and says where it listens on {@code out}. */
-  static Server server(Path path, PrintStream out) throws IOException {
+  /** Builds the server on {@code --path} (bound, not yet serving) and says where it listens on {@code out}. */
+  static Server server(Options options, PrintStream out) throws IOException {
     Server server = UnixDatagramServer.builder()
-        .bind(path)
+        .bind(Path.of(options.string("path")))
         .drainTimeout(Serving.DRAIN)
         .handler(d -> d.reply(d.payload()))
         .build();
-    out.println("unix-dgram-echo listening on " + path);
+    Serving.announce("unix-dgram-echo", server, out);
     return server;
   }
 }

@@ -18,38 +18,36 @@ import java.nio.file.Path;
  */
 final class UnixEcho {
   static final Options.Spec OPTIONS =
-      Options.usage("unix-echo [--path P | --inherited]")
+      Options.usage("unix-echo [--path P | --inherited] [--idle-timeout S] [--read-timeout S]")
           .flag("inherited")
-          .text("path", Path.of(System.getProperty("java.io.tmpdir"), "socketserver-echo.sock").toString());
+          .describe("serve the listening socket systemd or inetd passed this process instead of binding --path")
+          .text("path", Path.of(System.getProperty("java.io.tmpdir"), "socketserver-echo.sock").toString())
+          .describe("the socket file, readable and writable by this user only, removed when the server stops")
+          .timeouts("60s", "30s");
 
   private UnixEcho() {}
 
   static void main(String[] args) throws Exception {
     Options options = OPTIONS.parse(args);
+    Serving.untilSignalled(() -> server(options, System.out));
+  }
+
+  /**
+   * Builds the server (bound, not yet serving) on {@code --path}, or with {@code --inherited} on
+   * the socket systemd (or inetd) passed this process, and says where it listens on {@code out}.
+   */
+  static Server server(Options options, PrintStream out) throws IOException {
+    UnixStreamServer.Builder builder = UnixStreamServer.builder();
     if (options.flag("inherited")) {
-      Serving.untilSignalled(() -> inherited(System.out));
+      builder.inheritedChannel();
     } else {
-      Serving.untilSignalled(() -> server(Path.of(options.string("path")), System.out));
+      builder.bind(Path.of(options.string("path")));
     }
-  }
-
-  /** Builds the server on the socket systemd (or inetd) passed this process, and says where it listens. */
-  static Server inherited(PrintStream out) throws IOException {
-    return announced(UnixStreamServer.builder().inheritedChannel(), "the inherited socket", out);
-  }
-
-  /** Builds the server on {@code path} (bound, not yet serving) and says where it listens on {@code out}. */
-  static Server server(Path path, PrintStream out) throws IOException {
-    return announced(UnixStreamServer.builder().bind(path), path.toString(), out);
-  }
-
-  private static Server announced(UnixStreamServer.Builder builder, String where, PrintStream out)
-      throws IOException {
-    Server server = builder
+    Server server = Serving.timeouts(builder, options)
         .drainTimeout(Serving.DRAIN)
         .handler(c -> c.input().transferTo(c.output()))
         .build();
-    out.println("unix-echo listening on " + where);
+    Serving.announce("unix-echo", server, out, Serving.timeoutsSetting(options));
     return server;
   }
 }

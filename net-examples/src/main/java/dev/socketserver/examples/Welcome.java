@@ -30,9 +30,9 @@ import java.time.Duration;
 final class Welcome {
   static final Options.Spec OPTIONS =
       Options.usage("welcome [--host H] [--port N] [--timeout SECONDS]")
-          .host("localhost")
-          .port(8001)
-          .seconds("timeout", "5");
+          .listen(8001)
+          .seconds("timeout", "5")
+          .describe("how long to wait for the client's message, then print Time out and close; 0: for ever");
 
   private Welcome() {}
 
@@ -53,7 +53,7 @@ final class Welcome {
             .readTimeout(timeout) // connection.settimeout(5)
             .handler(connection -> handle(connection, out))
             .build();
-    out.println("welcome: listening on " + server.localAddress() + ", read timeout " + timeout);
+    Serving.announce("welcome", server, out, "read timeout " + Serving.seconds(timeout));
     return server;
   }
 

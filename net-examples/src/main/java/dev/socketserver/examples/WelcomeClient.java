@@ -27,7 +27,9 @@ final class WelcomeClient {
           .host("localhost")
           .port(8001)
           .seconds("delay", "2")
-          .text("message", "1");
+          .describe("how long to wait after connecting before sending, as the seed's client sleeps")
+          .text("message", "1")
+          .describe("what to send: \"1\" is welcomed, anything else is not");
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 

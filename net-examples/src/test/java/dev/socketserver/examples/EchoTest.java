@@ -15,6 +15,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -67,7 +68,12 @@ class EchoTest {
       assertEquals(port(server), Integer.parseInt(m.group(1)));
       var client = (InetSocketAddress) c.localAddress();
       assertEquals(
-          List.of("server is running ....", "Got connection from 127.0.0.1:" + client.getPort()), out.lines());
+          List.of(
+              "server is running ....",
+              "echo: listening on 127.0.0.1:" + port(server),
+              "echo: idle timeout 60 s, read timeout 30 s",
+              "Got connection from 127.0.0.1:" + client.getPort()),
+          out.lines());
     }
   }
 
@@ -78,11 +84,12 @@ class EchoTest {
   }
 
   @Test
-  void ipv6AddressesAreBracketed() throws Exception {
+  void ipv6AddressesAreBracketedAndUnixOnesArePaths() throws Exception {
     byte[] ipv6Loopback = new byte[16];
     ipv6Loopback[15] = 1;
-    assertEquals("[0:0:0:0:0:0:0:1]:3130", Echo.hostPort(new InetSocketAddress(InetAddress.getByAddress(ipv6Loopback), 3130)));
-    assertEquals("127.0.0.1:3130", Echo.hostPort(new InetSocketAddress(InetAddress.getLoopbackAddress(), 3130)));
+    assertEquals("[0:0:0:0:0:0:0:1]:3130", Serving.address(new InetSocketAddress(InetAddress.getByAddress(ipv6Loopback), 3130)));
+    assertEquals("127.0.0.1:3130", Serving.address(new InetSocketAddress(InetAddress.getLoopbackAddress(), 3130)));
+    assertEquals("/tmp/echo.sock", Serving.address(UnixDomainSocketAddress.of("/tmp/echo.sock")));
   }
 
   @ParameterizedTest
@@ -92,7 +99,7 @@ class EchoTest {
       for (int i = 0; i < 3; i++) {
         assertEquals(expectedSession(i), session(server, i, null));
       }
-      assertEquals(4, out.lines().size(), out.lines()::toString); // running, then 3 connections
+      assertEquals(6, out.lines().size(), out.lines()::toString); // running, listening, timeouts, 3 connections
     }
   }
 
@@ -129,7 +136,9 @@ class EchoTest {
       assertEquals("ping", c.readLine(100));
       c.shutdownOutput();
       assertNull(c.readLine(100));
-      assertEquals(List.of("server is running ...."), out.lines());
+      assertEquals(
+          List.of("server is running ....", "echo: listening on 127.0.0.1:" + port(server), "echo: idle timeout 60 s, read timeout 30 s"),
+          out.lines());
     }
   }
 

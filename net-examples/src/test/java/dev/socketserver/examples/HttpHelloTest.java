@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.Server;
+import dev.socketserver.api.testing.Await;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,6 +80,33 @@ class HttpHelloTest {
       assertTrue(response(c).headers().contains("Connection: keep-alive"));
       send(c, "GET / HTTP/1.0\r\n\r\n");
       assertEquals("Hello, World!", response(c).body());
+      assertNull(c.readLine(1000));
+    }
+  }
+
+  /** A keep-alive connection that sends no next request within the read timeout is closed quietly. */
+  @Test
+  void aKeepAliveConnectionIsClosedWithoutAWordWhenNoRequestComesInTime() throws Exception {
+    try (Server timed = HttpHello.server(HttpHello.OPTIONS.parse(args("--read-timeout", "0.3")), new Loopback.Captured()).start();
+        Connection c = connect(timed)) {
+      send(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertEquals("Hello, World!", response(c).body());
+      assertNull(c.readLine(1000)); // then nothing: closed after the read timeout
+      Await.until("the request counted", Loopback.PATIENCE, () -> timed.metrics().completed() == 1);
+      assertEquals(0, timed.metrics().failed());
+      assertEquals(1, timed.metrics().readTimeouts());
+    }
+  }
+
+  /** A request that stalls halfway (slowloris) gets a 408 after the read timeout, and is closed. */
+  @Test
+  void aRequestThatStallsGetsA408AfterTheReadTimeout() throws Exception {
+    try (Server timed = HttpHello.server(HttpHello.OPTIONS.parse(args("--read-timeout", "0.3")), new Loopback.Captured()).start();
+        Connection c = connect(timed)) {
+      send(c, "GET / HTTP/1.1\r\nHost: x\r\n"); // no empty line: the headers never end
+      Response r = response(c);
+      assertEquals("HTTP/1.1 408 Request Timeout", r.status());
+      assertTrue(r.headers().contains("Connection: close"), r.headers()::toString);
       assertNull(c.readLine(1000));
     }
   }

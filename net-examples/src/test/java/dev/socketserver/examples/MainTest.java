@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,11 +52,30 @@ class MainTest {
 
   @ParameterizedTest
   @MethodSource("names")
-  void everyExamplePrintsItsUsageLineOnHelp(String name) {
+  void everyExamplePrintsItsUsageLineAndEachOptionWithItsDefaultOnHelp(String name) {
     assertEquals(0, Main.run(new String[] {name, "--help"}, out, err));
     assertEquals(List.of(), err.lines());
-    assertEquals(1, out.lines().size());
-    assertTrue(out.lines().getFirst().startsWith("usage: ./run " + name + " ["), out.lines().getFirst());
+    List<String> lines = out.lines();
+    assertTrue(lines.getFirst().startsWith("usage: ./run " + name + " ["), lines.getFirst());
+    assertTrue(lines.size() > 1, lines::toString);
+    for (String option : lines.subList(1, lines.size())) {
+      assertTrue(option.startsWith("  --"), option);
+      String optionName = option.strip().split(" ")[0];
+      assertTrue(lines.getFirst().matches("(?s).*[\\[ |]" + Pattern.quote(optionName) + "[\\] ].*"),
+          optionName + " is missing from the usage line " + lines.getFirst());
+    }
+  }
+
+  /** echo faces the network: its help names where it listens, its timeouts and whom it trusts. */
+  @Test
+  void echoHelpNamesTheDefaultsThatKeepItSafeToExpose() {
+    assertEquals(0, Main.run(new String[] {"echo", "--help"}, out, err));
+    String help = String.join("\n", out.lines());
+    assertTrue(help.matches("(?s).*\n  --host +the address to listen on.*\\(default: 127\\.0\\.0\\.1\\)\n.*"), help);
+    assertTrue(help.matches("(?s).*\n  --port .*\\(default: 3130\\)\n.*"), help);
+    assertTrue(help.matches("(?s).*\n  --idle-timeout .*\\(default: 60s\\)\n.*"), help);
+    assertTrue(help.matches("(?s).*\n  --read-timeout .*\\(default: 30s\\)\n.*"), help);
+    assertTrue(help.matches("(?s).*\n  --trusted .*loopback only \\(default: 127\\.0\\.0\\.1/32,::1/128\\)(\n.*)?"), help);
   }
 
   @Test

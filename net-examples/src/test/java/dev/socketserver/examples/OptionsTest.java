@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,6 +20,7 @@ class OptionsTest {
           .host("localhost")
           .port(3130)
           .seconds("wait", "5")
+          .describe("how long to wait")
           .count("limit")
           .flag("quiet");
 
@@ -43,10 +45,34 @@ class OptionsTest {
   }
 
   @Test
-  void helpIsAUsageExceptionWithStatusZero() {
+  void helpIsAUsageExceptionWithStatusZeroListingEachOptionWithItsDefault() {
     var e = assertThrows(Options.UsageException.class, () -> SPEC.parse("--port", "1", "--help"));
     assertEquals(0, e.status());
     assertEquals(SPEC.usage(), e.usage());
+    assertEquals(
+        List.of(
+            "  --host   the server's host name or address (default: localhost)",
+            "  --port   the server's port (default: 3130)",
+            "  --wait   how long to wait (default: 5)",
+            "  --limit",
+            "  --quiet"),
+        e.options());
+  }
+
+  @Test
+  void aServerListensOnLoopbackUnlessTold() throws Exception {
+    Options.Spec server = Options.usage("server [--host H] [--port N]").listen(3130).timeouts("60s", "0");
+    Options o = server.parse();
+    assertEquals("127.0.0.1", o.string("host"));
+    assertEquals(Duration.ofSeconds(60), o.duration("idle-timeout"));
+    assertEquals(Duration.ZERO, o.duration("read-timeout"));
+    assertTrue(server.help().getFirst().endsWith("(default: 127.0.0.1)"), server.help()::toString);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"0, PT0S", "5, PT5S", "0.25, PT0.25S", "500ms, PT0.5S", "30s, PT30S", "2m, PT2M", "1.5m, PT1M30S", "' 7 s ', PT7S"})
+  void secondsMayHaveAUnit(String text, String duration) throws Exception {
+    assertEquals(Duration.parse(duration), SPEC.parse("--wait", text).duration("wait"));
   }
 
   @ParameterizedTest
@@ -60,8 +86,9 @@ class OptionsTest {
         "--port x|--port: expected a whole number 0..65535, not 'x'",
         "--port 65536|--port: expected a whole number 0..65535, not '65536'",
         "--limit 0|--limit: expected a whole number 1..2147483647, not '0'",
-        "--wait -1|--wait: expected a number of seconds, 0 or more, not '-1'",
-        "--wait soon|--wait: expected a number of seconds, 0 or more, not 'soon'",
+        "--wait -1|--wait: expected a number of seconds, 0 or more (5, 0.5, 500ms, 30s, 2m), not '-1'",
+        "--wait soon|--wait: expected a number of seconds, 0 or more (5, 0.5, 500ms, 30s, 2m), not 'soon'",
+        "--wait 5h|--wait: expected a number of seconds, 0 or more (5, 0.5, 500ms, 30s, 2m), not '5h'",
       })
   void aWrongCommandLineIsAUsageExceptionWithStatusTwoThatSaysWhatIsWrong(String args, String message) {
     var e = assertThrows(Options.UsageException.class, () -> SPEC.parse(args.split(" ")));

@@ -59,7 +59,8 @@ class SocketActivationTest {
       }
       p.terminate();
       String out = p.exits(0);
-      assertTrue(out.contains("server is running") && out.contains("SIGTERM: shutting down"), out);
+      assertTrue(out.contains("server is running ....") && out.contains("echo: listening on 127.0.0.1:" + port)
+          && out.contains("SIGTERM: shutting down"), out);
     }
   }
 
@@ -73,7 +74,8 @@ class SocketActivationTest {
         assertEquals("activated", c.readLine(200));
       }
       p.terminate();
-      assertTrue(p.exits(0).contains("unix-echo listening on the inherited socket"));
+      String out = p.exits(0);
+      assertTrue(out.contains("unix-echo: listening on " + socket), out);
     }
   }
 
@@ -102,7 +104,7 @@ class SocketActivationTest {
       assertEquals("activated", new String(reply.bytes(), UTF_8));
       p.terminate();
       String out = p.exits(0);
-      assertTrue(out.contains("UDP echo server on 127.0.0.1:" + port) && out.contains("SIGTERM: shutting down"), out);
+      assertTrue(out.contains("udp-echo: listening on 127.0.0.1:" + port) && out.contains("SIGTERM: shutting down"), out);
     }
   }
 

@@ -7,6 +7,7 @@ import dev.socketserver.api.testing.StreamReliabilityContract;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 
 /** The stream-server contract and its reliability part over TCP on IPv4 loopback. */
@@ -15,6 +16,11 @@ class TcpServerContractTest extends StreamReliabilityContract {
   @Override
   protected StreamServerBuilder<?> newBuilder() {
     return TcpServer.builder().bind("127.0.0.1", 0);
+  }
+
+  @Override
+  protected StreamServerBuilder<?> newBuilder(SocketAddress address) {
+    return TcpServer.builder().bind((InetSocketAddress) address);
   }
 
   @Override

@@ -55,22 +55,6 @@ class TcpServerTest {
   }
 
   @Test
-  void closingReleasesThePortAndEveryDescriptor() throws Exception {
-    long before = Descriptors.open();
-    int port;
-    try (Server server = TcpServer.builder().bind("127.0.0.1", 0).handler(c -> {}).build().start()) {
-      port = port(server);
-      try (Connection c = TcpClient.connect("127.0.0.1", port, Duration.ofSeconds(5))) {
-        assertEquals(-1, c.input().read());
-      }
-    }
-    Descriptors.awaitAtMost(before, Duration.ofSeconds(10));
-    try (Server again = TcpServer.builder().bind("127.0.0.1", port).handler(c -> {}).build()) {
-      assertEquals(port, port(again));
-    }
-  }
-
-  @Test
   void rejectsAnInvalidPortWithItsValue() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> TcpServer.builder().bind("127.0.0.1", 70000));

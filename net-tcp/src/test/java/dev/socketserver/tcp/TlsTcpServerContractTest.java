@@ -11,6 +11,7 @@ import dev.socketserver.api.testing.TestCertificates;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
@@ -33,6 +34,11 @@ class TlsTcpServerContractTest extends StreamReliabilityContract {
   @Override
   protected StreamServerBuilder<?> newBuilder() throws IOException {
     return TcpServer.builder().bind("127.0.0.1", 0).tls(context(true));
+  }
+
+  @Override
+  protected StreamServerBuilder<?> newBuilder(SocketAddress address) throws IOException {
+    return TcpServer.builder().bind((InetSocketAddress) address).tls(context(true));
   }
 
   @Override

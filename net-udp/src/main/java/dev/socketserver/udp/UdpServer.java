@@ -3,6 +3,7 @@ package dev.socketserver.udp;
 import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Datagram;
 import dev.socketserver.api.DatagramServerBuilder;
+import dev.socketserver.api.DrainReport;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerMetrics;
 import dev.socketserver.api.ServerSettings;
@@ -149,6 +150,9 @@ public final class UdpServer implements Server {
   }
 
   // ---- Server, by the core ----
+  // Every method, the interface's defaults included: a default left out runs on this wrapper
+  // instead of the core, as drain() once did, waiting for itself when a handler called it.
+  // UdpServerTest checks that each Server method is declared here.
 
   @Override
   public SocketAddress localAddress() {
@@ -200,6 +204,11 @@ public final class UdpServer implements Server {
   @Override
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     return core.awaitTermination(timeout);
+  }
+
+  @Override
+  public DrainReport drain(Duration timeout) throws InterruptedException {
+    return core.drain(timeout);
   }
 
   @Override

@@ -6,6 +6,7 @@ import dev.socketserver.api.testing.DatagramServerContract;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /** The datagram-server contract over UDP on IPv4 loopback. */
 class UdpServerContractTest extends DatagramServerContract {
@@ -13,6 +14,11 @@ class UdpServerContractTest extends DatagramServerContract {
   @Override
   protected DatagramServerBuilder<?> newBuilder() {
     return UdpServer.builder().bind("127.0.0.1", 0);
+  }
+
+  @Override
+  protected DatagramServerBuilder<?> newBuilder(SocketAddress address) {
+    return UdpServer.builder().bind((InetSocketAddress) address);
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.socketserver.api.DatagramServerBuilder;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.testing.DatagramServerContract;
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +17,11 @@ class UnixDatagramServerContractTest extends DatagramServerContract {
   @Override
   protected DatagramServerBuilder<?> newBuilder() {
     return UnixDatagramServer.builder().bind(dir.resolve("d" + servers.incrementAndGet() + ".sock"));
+  }
+
+  @Override
+  protected DatagramServerBuilder<?> newBuilder(SocketAddress address) {
+    return UnixDatagramServer.builder().bind(address);
   }
 
   @Override

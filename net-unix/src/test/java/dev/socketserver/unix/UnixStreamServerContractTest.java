@@ -6,6 +6,7 @@ import dev.socketserver.api.StreamServerBuilder;
 import dev.socketserver.api.testing.StreamReliabilityContract;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,6 +20,11 @@ class UnixStreamServerContractTest extends StreamReliabilityContract {
   @Override
   protected StreamServerBuilder<?> newBuilder() {
     return UnixStreamServer.builder().bind(dir.resolve("s" + servers.incrementAndGet() + ".sock"));
+  }
+
+  @Override
+  protected StreamServerBuilder<?> newBuilder(SocketAddress address) {
+    return UnixStreamServer.builder().bind((UnixDomainSocketAddress) address);
   }
 
   @Override

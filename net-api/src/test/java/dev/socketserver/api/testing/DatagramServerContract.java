@@ -120,6 +120,60 @@ public abstract class DatagramServerContract extends ServerContract<Datagram> {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
 
+  @Override
+  protected Peer peer(Server server) throws IOException {
+    Client c = client(server);
+    return new Peer() {
+      @Override
+      public void send(String message) throws IOException {
+        c.send(message.getBytes(UTF_8));
+      }
+
+      @Override
+      public String receive() throws IOException {
+        return text(c.receive(WAIT));
+      }
+
+      @Override
+      public void finish() {
+        // a datagram is a whole request: nothing to end
+      }
+
+      @Override
+      public void assertEndedByServer() {
+        // no connection to see ended: the report and the handler's failure show the cut
+      }
+
+      @Override
+      public void close() throws IOException {
+        c.close();
+      }
+    };
+  }
+
+  @Override
+  protected String read(Datagram request) {
+    return text(request);
+  }
+
+  @Override
+  protected void reply(Datagram request, String message) throws IOException {
+    request.reply(message.getBytes(UTF_8));
+  }
+
+  /**
+   * Waits for the interrupt that stops the request (a datagram has nothing more to read), then
+   * replies, which fails with an {@code IOException}: a stopped request can no longer reply.
+   */
+  @Override
+  protected void blockInIo(Datagram request) throws IOException {
+    try {
+      new CountDownLatch(1).await();
+    } catch (InterruptedException stopped) {
+      request.reply("too late".getBytes(UTF_8));
+    }
+  }
+
   private Server serve(DatagramServerBuilder<?> builder) throws IOException {
     return builder.build().start();
   }
@@ -354,25 +408,6 @@ public abstract class DatagramServerContract extends ServerContract<Datagram> {
     assertEquals(Server.State.TERMINATED, server.state());
   }
 
-  @ParameterizedTest
-  @MethodSource("dev.socketserver.api.testing.ServerContract#policies")
-  void shutdownFromInsideAHandlerReturnsUnderEveryPolicyAndTheReplyStillGoes(Concurrency policy)
-      throws Exception {
-    AtomicReference<Server> self = new AtomicReference<>();
-    Server server = newBuilder().concurrency(policy).handler(d -> {
-      self.get().shutdown();
-      self.get().close(); // from inside: must not wait for itself
-      d.reply("bye".getBytes(UTF_8)); // the socket lives until the last handler is done
-    }).build();
-    self.set(server);
-    CompletableFuture<Void> serving = CompletableFuture.runAsync(server::serveForever);
-    try (Client c = client(server)) {
-      assertEquals("bye", exchange(c, "hi"));
-    }
-    serving.get(10, TimeUnit.SECONDS);
-    assertTrue(server.awaitTermination(WAIT));
-  }
-
   @Test
   void shutdownLetsInFlightHandlersFinishAndReply() throws Exception {
     CountDownLatch inHandler = new CountDownLatch(1);
@@ -389,23 +424,6 @@ public abstract class DatagramServerContract extends ServerContract<Datagram> {
       release.countDown();
       assertEquals("late", text(c.receive(WAIT)));
       assertTrue(server.awaitTermination(WAIT));
-    }
-  }
-
-  @Test
-  void shutdownNowInterruptsAHandlerBlockedOutsideIo() throws Exception {
-    CountDownLatch inHandler = new CountDownLatch(1);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    Server server = serve(newBuilder().errorHandler((d, e) -> failure.set(e)).handler(d -> {
-      inHandler.countDown();
-      new CountDownLatch(1).await(); // blocks for ever unless interrupted
-    }));
-    try (Client c = client(server)) {
-      c.send("stuck".getBytes(UTF_8));
-      inHandler.await();
-      server.shutdownNow();
-      assertTrue(server.awaitTermination(WAIT));
-      assertInstanceOf(InterruptedException.class, failure.get());
     }
   }
 

@@ -2,28 +2,39 @@ package dev.socketserver.api.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.socketserver.api.Concurrency;
+import dev.socketserver.api.DrainReport;
 import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerBuilder;
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * What every server does, whatever its transport and request type, that needs no client: the
- * lifecycle from build to termination and the hooks. {@link StreamServerContract} and
- * {@link DatagramServerContract} extend it, so each transport runs it once.
+ * What every server does, whatever its transport and request type: the lifecycle from build to
+ * termination (shutdown, drain and close, from outside a handler and from inside one) and the
+ * hooks. {@link StreamServerContract} and {@link DatagramServerContract} extend it and say how a
+ * {@link Peer} talks to a server and how a handler reads and answers one request, so each
+ * transport runs it once.
  *
  * @param <R> the request type
  */
@@ -32,6 +43,12 @@ public abstract class ServerContract<R> {
 
   /** Returns a builder bound to a fresh loopback address (port 0, or a new socket path). */
   protected abstract ServerBuilder<R, ?> newBuilder() throws IOException;
+
+  /**
+   * Returns a builder bound to {@code address}, where a server of this test was bound and has
+   * been closed: the same port, or the same socket path.
+   */
+  protected abstract ServerBuilder<R, ?> newBuilder(SocketAddress address) throws IOException;
 
   /** The policies every scenario runs under. */
   protected static Stream<Concurrency> policies() {
@@ -43,8 +60,64 @@ public abstract class ServerContract<R> {
         Concurrency.virtualThreads().limit(2));
   }
 
-  /** Returns a handler that answers a request with what it received. */
+  /**
+   * Returns a handler that answers a request with what it received: a connection line by line
+   * until its client ends the stream, a datagram once.
+   */
   protected abstract RequestHandler<R> echoHandler();
+
+  /** One client of a server under test: a connection, or a datagram socket of its own. */
+  protected interface Peer extends AutoCloseable {
+    /** Sends {@code message} as one request: a line on a connection, one datagram. */
+    void send(String message) throws IOException;
+
+    /**
+     * Returns the next reply (a line, a datagram), or null if the server closed the connection.
+     *
+     * @throws java.net.SocketTimeoutException if a datagram client waited 10 s in vain (a
+     *     connection waits for the test's {@code @Timeout})
+     */
+    @Nullable String receive() throws IOException;
+
+    /**
+     * Says this client is done, so a handler that reads until its client is done returns: a
+     * connection shuts its output down; a datagram client has nothing to do.
+     */
+    void finish() throws IOException;
+
+    /**
+     * Asserts that the server ended this client's request: a connection reads end of stream. A
+     * datagram client has no connection to see ended, so it asserts nothing.
+     */
+    void assertEndedByServer() throws IOException;
+
+    /** Closes the client; a second close does nothing. */
+    @Override
+    void close() throws IOException;
+  }
+
+  /** Opens a client of {@code server}. */
+  protected abstract Peer peer(Server server) throws IOException;
+
+  /** Returns the message {@code request} brings: a connection's next line, a datagram's payload. */
+  protected abstract String read(R request) throws IOException;
+
+  /** Answers {@code request} with {@code message}: a line on the connection, a datagram to its sender. */
+  protected abstract void reply(R request, String message) throws IOException;
+
+  /**
+   * Blocks in {@code request}'s own I/O until the server stops the request, then fails as that
+   * I/O fails, with an {@link IOException}: a connection waits to read what its client never
+   * sends, and the read fails once the server closes it; a datagram has nothing more to read, so
+   * it waits for the server's interrupt and then replies, which fails as the request was stopped.
+   */
+  protected abstract void blockInIo(R request) throws Exception;
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  private Server serve(RequestHandler<R> handler) throws IOException {
+    return newBuilder().handler(handler).build().start();
+  }
 
   @Test
   void handleRequestRunsTheTimeoutHookWhenNoRequestComes() throws Exception {
@@ -92,6 +165,187 @@ public abstract class ServerContract<R> {
       assertTrue(ran.await(10, TimeUnit.SECONDS));
     } finally {
       server.close();
+    }
+  }
+
+  // ---- shutdown, drain and close ----
+
+  @ParameterizedTest
+  @MethodSource("policies")
+  void shutdownAndCloseFromInsideAHandlerReturnUnderEveryPolicyAndTheReplyStillGoes(Concurrency policy)
+      throws Exception {
+    AtomicReference<Server> self = new AtomicReference<>();
+    Server server = newBuilder().concurrency(policy).handler(r -> {
+      String request = read(r);
+      self.get().shutdown();
+      self.get().close(); // from inside: must not wait for itself
+      reply(r, "bye " + request); // the socket lives until the last handler is done
+    }).build();
+    self.set(server);
+    CompletableFuture<Void> serving = CompletableFuture.runAsync(server::serveForever);
+    try (Peer p = peer(server)) {
+      p.send("hi");
+      assertEquals("bye hi", p.receive());
+    }
+    serving.get(10, TimeUnit.SECONDS);
+    assertTrue(server.awaitTermination(WAIT));
+  }
+
+  /**
+   * A handler cannot drain its own server, which would wait for that handler: {@code drain}
+   * refuses at once, long before its timeout, and the handler goes on to answer.
+   */
+  @ParameterizedTest
+  @MethodSource("policies")
+  void drainFromInsideAHandlerFailsAtOnceUnderEveryPolicy(Concurrency policy) throws Exception {
+    AtomicReference<Server> self = new AtomicReference<>();
+    CompletableFuture<Object> drained = new CompletableFuture<>();
+    Server server = newBuilder().concurrency(policy).errorHandler((r, e) -> {}).handler(r -> {
+      String request = read(r);
+      try {
+        drained.complete(self.get().drain(Duration.ofMinutes(10))); // longer than the test may run
+      } catch (IllegalStateException e) {
+        drained.complete(e);
+      }
+      reply(r, request);
+    }).build();
+    self.set(server);
+    server.start();
+    try (Peer p = peer(server)) {
+      p.send("drain");
+      Await.until("drain() called from a handler to return or throw", WAIT, drained::isDone);
+      IllegalStateException e = assertInstanceOf(IllegalStateException.class, drained.get());
+      assertTrue(e.getMessage().contains("shutdown()"), e.getMessage());
+      assertEquals("drain", p.receive());
+    } finally {
+      server.shutdownNow(); // a handler waiting for itself waits no more
+      server.close();
+    }
+  }
+
+  @Test
+  void drainReportsAGracefulDrain() throws Exception {
+    CountDownLatch inHandler = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    RequestHandler<R> echo = echoHandler();
+    Server server = serve(r -> {
+      inHandler.countDown();
+      release.await();
+      echo.handle(r);
+    });
+    try (Peer p = peer(server)) {
+      p.send("x");
+      inHandler.await();
+      CompletableFuture<DrainReport> drained = CompletableFuture.supplyAsync(() -> {
+        try {
+          return server.drain(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      Await.until("the drain has begun", WAIT, () -> server.state() != Server.State.RUNNING);
+      release.countDown();
+      assertEquals("x", p.receive()); // the request in flight is answered
+      p.finish(); // a connection's handler reads on until its client is done
+      DrainReport report = drained.get(30, TimeUnit.SECONDS);
+      assertTrue(report.graceful());
+      assertEquals(0, report.cut());
+      assertTrue(report.terminated());
+      assertEquals(0, server.metrics().cut());
+    } finally {
+      server.close();
+    }
+  }
+
+  @Test
+  void drainReportsTheRequestsItCutWhenTheDeadlinePasses() throws Exception {
+    CountDownLatch inHandler = new CountDownLatch(2);
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    Server server = newBuilder().errorHandler((r, e) -> failures.add(e)).handler(r -> {
+      read(r);
+      inHandler.countDown();
+      new CountDownLatch(1).await(); // never finishes by itself
+    }).build().start();
+    try (Peer a = peer(server); Peer b = peer(server)) {
+      a.send("a");
+      b.send("b");
+      inHandler.await();
+      DrainReport report = server.drain(Duration.ofMillis(50));
+      assertFalse(report.graceful());
+      assertEquals(2, report.cut());
+      assertTrue(report.terminated());
+      assertTrue(report.took().compareTo(Duration.ofMillis(50)) >= 0, report::toString);
+      assertEquals(2, server.metrics().cut());
+      assertEquals(2, failures.size(), failures::toString);
+      failures.forEach(e -> assertInstanceOf(InterruptedException.class, e));
+      a.assertEndedByServer();
+      b.assertEndedByServer();
+    }
+  }
+
+  @Test
+  void closeForceClosesARequestStuckPastTheDrainDeadline() throws Exception {
+    CountDownLatch inHandler = new CountDownLatch(1);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Server server = newBuilder()
+        .drainTimeout(Duration.ofMillis(200))
+        .errorHandler((r, e) -> failure.set(e))
+        .handler(r -> {
+          read(r);
+          inHandler.countDown();
+          blockInIo(r); // the client sends nothing more: stuck until force-closed
+        })
+        .build()
+        .start();
+    try (Peer p = peer(server)) {
+      p.send("stuck");
+      inHandler.await();
+      server.close();
+      assertEquals(Server.State.TERMINATED, server.state());
+      p.assertEndedByServer();
+      assertInstanceOf(IOException.class, failure.get());
+      assertEquals(1, server.metrics().cut());
+    }
+  }
+
+  @Test
+  void shutdownNowInterruptsAHandlerBlockedOutsideIo() throws Exception {
+    CountDownLatch inHandler = new CountDownLatch(1);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Server server = newBuilder().errorHandler((r, e) -> failure.set(e)).handler(r -> {
+      read(r);
+      inHandler.countDown();
+      new CountDownLatch(1).await(); // blocks for ever unless interrupted
+    }).build().start();
+    try (Peer p = peer(server)) {
+      p.send("stuck");
+      inHandler.await();
+      server.shutdownNow();
+      assertTrue(server.awaitTermination(WAIT));
+      assertInstanceOf(InterruptedException.class, failure.get());
+    }
+  }
+
+  @Test
+  void closeReleasesTheAddressAndEveryDescriptorAndASecondCloseReturnsAtOnce() throws Exception {
+    Leaks.Snapshot before = Leaks.baselineAfter(() -> {
+      try (Server warm = serve(echoHandler()); Peer p = peer(warm)) {
+        p.send("warm");
+        assertEquals("warm", p.receive());
+      }
+    }, WAIT);
+    Server server = serve(echoHandler());
+    SocketAddress address = server.localAddress();
+    try (Peer p = peer(server)) {
+      p.send("x");
+      assertEquals("x", p.receive());
+    }
+    server.close();
+    assertEquals(Server.State.TERMINATED, server.state());
+    server.close(); // idempotent
+    before.awaitRestored(WAIT);
+    try (Server again = newBuilder(address).handler(echoHandler()).build()) {
+      assertEquals(address, again.localAddress());
     }
   }
 

@@ -52,9 +52,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * How every stream server (TCP, Unix stream, TLS) survives abuse: client faults, floods, bad
  * input, misbehaving handlers and shutdown under load, losing no accepted byte and leaking no
- * descriptor, thread or connection. What {@link StreamServerContract} already proves (half-close,
- * a client leaving mid-reply, an over-long line, a throwing handler, force-close after the drain
- * deadline) is not repeated here; RELIABILITY.md maps each fault to its test.
+ * descriptor, thread or connection. What {@link StreamServerContract} and {@link ServerContract}
+ * already prove (half-close, a client leaving mid-reply, an over-long line, a throwing handler,
+ * force-close after the drain deadline) is not repeated here; RELIABILITY.md maps each fault to
+ * its test.
  *
  * <p>It extends {@link StreamServerContract}: a transport's contract test extends this class and
  * runs both.

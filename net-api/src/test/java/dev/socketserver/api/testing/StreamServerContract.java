@@ -13,12 +13,12 @@ import static org.quicktheories.generators.SourceDSL.integers;
 
 import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Connection;
-import dev.socketserver.api.DrainReport;
 import dev.socketserver.api.FrameTooLongException;
 import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerMetrics;
 import dev.socketserver.api.StreamServerBuilder;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -76,6 +77,59 @@ public abstract class StreamServerContract extends ServerContract<Connection> {
   @Override
   protected RequestHandler<Connection> echoHandler() {
     return LINE_ECHO;
+  }
+
+  @Override
+  protected Peer peer(Server server) throws IOException {
+    Connection c = connect(server);
+    return new Peer() {
+      @Override
+      public void send(String message) throws IOException {
+        c.output().write((message + "\n").getBytes(UTF_8));
+        c.output().flush();
+      }
+
+      @Override
+      public @Nullable String receive() throws IOException {
+        return c.readLine(8192);
+      }
+
+      @Override
+      public void finish() throws IOException {
+        c.shutdownOutput();
+      }
+
+      @Override
+      public void assertEndedByServer() throws IOException {
+        assertEquals(-1, c.input().read());
+      }
+
+      @Override
+      public void close() throws IOException {
+        c.close();
+      }
+    };
+  }
+
+  @Override
+  protected String read(Connection request) throws IOException {
+    String line = request.readLine(8192);
+    if (line == null) {
+      throw new EOFException("the client ended the stream before its request");
+    }
+    return line;
+  }
+
+  @Override
+  protected void reply(Connection request, String message) throws IOException {
+    request.output().write((message + "\n").getBytes(UTF_8));
+    request.output().flush();
+  }
+
+  /** Reads what the client never sends: the read fails once the server closes the connection. */
+  @Override
+  protected void blockInIo(Connection request) throws IOException {
+    request.input().read();
   }
 
   /** Builds the server and starts serving it on a thread of its own. */
@@ -179,24 +233,6 @@ public abstract class StreamServerContract extends ServerContract<Connection> {
     assertTrue(server.awaitTermination(Duration.ofSeconds(10)));
   }
 
-  @ParameterizedTest
-  @MethodSource("dev.socketserver.api.testing.ServerContract#policies")
-  void shutdownFromInsideAHandlerReturnsUnderEveryPolicy(Concurrency policy) throws Exception {
-    AtomicReference<Server> self = new AtomicReference<>();
-    Server server = newBuilder().concurrency(policy).handler(c -> {
-      self.get().shutdown();
-      self.get().close(); // from inside: must not wait for itself
-      c.output().write("bye\n".getBytes(UTF_8));
-    }).build();
-    self.set(server);
-    CompletableFuture<Void> serving = CompletableFuture.runAsync(server::serveForever);
-    try (Connection c = connect(server)) {
-      assertEquals("bye", c.readLine(100));
-    }
-    serving.get(10, TimeUnit.SECONDS);
-    assertTrue(server.awaitTermination(Duration.ofSeconds(10)));
-  }
-
   @Test
   void clientsAfterShutdownAreRefusedNotLeftHanging() throws Exception {
     Server server = serve(newBuilder().handler(LINE_ECHO));
@@ -220,88 +256,6 @@ public abstract class StreamServerContract extends ServerContract<Connection> {
         assertEquals("pong", exchange(c, "pong"));
       }
       assertTrue(server.awaitTermination(Duration.ofSeconds(10)));
-    }
-  }
-
-  @Test
-  void closeForceClosesARequestStuckPastTheDrainDeadline() throws Exception {
-    CountDownLatch inHandler = new CountDownLatch(1);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    Server server = serve(newBuilder()
-        .drainTimeout(Duration.ofMillis(200))
-        .errorHandler((c, e) -> failure.set(e))
-        .handler(c -> {
-          inHandler.countDown();
-          c.input().read(); // the client never sends: stuck until force-closed
-        }));
-    try (Connection c = connect(server)) {
-      inHandler.await();
-      server.close();
-      assertEquals(Server.State.TERMINATED, server.state());
-      assertEquals(-1, c.input().read()); // the server closed it
-      assertInstanceOf(IOException.class, failure.get());
-    }
-  }
-
-  @Test
-  void drainReportsAGracefulDrain() throws Exception {
-    CountDownLatch inHandler = new CountDownLatch(1);
-    Server server = serve(newBuilder().handler(c -> {
-      inHandler.countDown();
-      LINE_ECHO.handle(c);
-    }));
-    try (Connection c = connect(server)) {
-      c.output().write("x\n".getBytes(UTF_8));
-      inHandler.await();
-      CompletableFuture<DrainReport> drained = CompletableFuture.supplyAsync(() -> {
-        try {
-          return server.drain(Duration.ofSeconds(30));
-        } catch (InterruptedException e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      assertEquals("x", c.readLine(100));
-      c.shutdownOutput(); // the handler sees end of stream and returns
-      DrainReport report = drained.get(30, TimeUnit.SECONDS);
-      assertTrue(report.graceful());
-      assertEquals(0, report.cut());
-      assertTrue(report.terminated());
-    }
-  }
-
-  @Test
-  void drainReportsTheRequestsItCutWhenTheDeadlinePasses() throws Exception {
-    CountDownLatch inHandler = new CountDownLatch(2);
-    Server server = serve(newBuilder().errorHandler((c, e) -> {}).handler(c -> {
-      inHandler.countDown();
-      new CountDownLatch(1).await(); // never finishes by itself
-    }));
-    try (Connection a = connect(server); Connection b = connect(server)) {
-      inHandler.await();
-      DrainReport report = server.drain(Duration.ofMillis(50));
-      assertFalse(report.graceful());
-      assertEquals(2, report.cut());
-      assertTrue(report.terminated());
-      assertTrue(report.took().compareTo(Duration.ofMillis(50)) >= 0);
-      assertEquals(2, server.metrics().cut());
-      assertEquals(-1, a.input().read());
-      assertEquals(-1, b.input().read());
-    }
-  }
-
-  @Test
-  void shutdownNowInterruptsAHandlerBlockedOutsideIo() throws Exception {
-    CountDownLatch inHandler = new CountDownLatch(1);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    Server server = serve(newBuilder().errorHandler((c, e) -> failure.set(e)).handler(c -> {
-      inHandler.countDown();
-      new CountDownLatch(1).await(); // blocks for ever unless interrupted
-    }));
-    try (Connection _ = connect(server)) {
-      inHandler.await();
-      server.shutdownNow();
-      assertTrue(server.awaitTermination(Duration.ofSeconds(10)));
-      assertInstanceOf(InterruptedException.class, failure.get());
     }
   }
 
