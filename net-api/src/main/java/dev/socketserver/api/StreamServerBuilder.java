@@ -152,7 +152,10 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
    * handler's read fails with an {@link java.io.IOException} naming the budget, the hit is
    * counted in {@link ServerMetrics#inboundBudgetHits()}, and every other connection keeps
    * working. Memory is charged as bytes arrive, never as a header announces them, so a peer
-   * that announces a large frame and sends little holds little.
+   * that announces a large frame and sends little holds little. Partial frames may take three
+   * quarters of the budget; the last quarter is kept for read buffers (and TLS's record
+   * buffers), so that while peers fill the budget with partial frames, a request that arrives
+   * whole is still read.
    *
    * @throws IllegalArgumentException if {@code bytes} is less than 64 KiB
    */

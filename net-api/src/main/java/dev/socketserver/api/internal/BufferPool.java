@@ -9,9 +9,13 @@ import org.jspecify.annotations.Nullable;
  * to the garbage collector.
  *
  * <p>A server's read pool also keeps its inbound memory budget: buffers taken with
- * {@link #takeCharged()} (what the poller reads into) and reservations (partial frames) count
- * against one limit, under the pool's own lock, so the budget costs the hot path no lock of its
- * own. Buffers taken with {@link #take()} (writes, client connections) are not counted.
+ * {@link #takeCharged()} (what the poller reads into), per-connection reservations
+ * ({@link #reserve}: TLS's record buffers) and growth reservations ({@link #reserveGrowth}:
+ * partial frames) count against one limit, under the pool's own lock, so the budget costs the hot
+ * path no lock of its own. Growth may use three quarters of the budget: the last quarter is kept
+ * for read buffers and per-connection buffers, so that while peers fill the budget with partial
+ * frames, a request that arrives whole is still read. Buffers taken with {@link #take()}
+ * (writes, client connections) are not counted.
  *
  * <p>Thread-safe.
  */
@@ -112,14 +116,27 @@ public final class BufferPool {
 
   /** Charges {@code bytes} to the budget and returns true, or returns false if it has no room. */
   public synchronized boolean reserve(long bytes) {
-    if (charged > budget - bytes) {
+    return reserveWithin(budget, bytes);
+  }
+
+  /**
+   * Charges {@code bytes} a partial frame grew by and returns true, or returns false if that would
+   * take the budget past three quarters.
+   */
+  public synchronized boolean reserveGrowth(long bytes) {
+    return reserveWithin(budget - budget / 4, bytes);
+  }
+
+  // guarded by this
+  private boolean reserveWithin(long limit, long bytes) {
+    if (charged > limit - bytes) {
       return false;
     }
     charged += bytes;
     return true;
   }
 
-  /** Releases {@code bytes} charged by {@link #reserve}. */
+  /** Releases {@code bytes} charged by {@link #reserve} or {@link #reserveGrowth}. */
   public synchronized void release(long bytes) {
     charged -= bytes;
   }

@@ -434,7 +434,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
     }
     if (holds < frameCharge) {
       readPool.release(frameCharge - holds);
-    } else if (!readPool.reserve(holds - frameCharge)) {
+    } else if (!readPool.reserveGrowth(holds - frameCharge)) {
       throw failOverBudget("a partial frame of " + holds + " bytes");
     }
     frameCharge = holds;
