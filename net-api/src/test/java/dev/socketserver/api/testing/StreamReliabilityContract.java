@@ -576,14 +576,17 @@ public abstract class StreamReliabilityContract extends StreamServerContract {
         }
       }
       read.countDown();
+      // A holder sent after the first hit may find room once others' input is read, and then a
+      // later line of another may not: whichever connection finds no room is the one closed.
       for (Connection h : holders) {
         try {
           String first = h.readLine(100);
-          if (first == null) {
+          String again = first == null ? null : exchange(h, "again");
+          if (again == null) {
             closed++;
           } else {
             assertEquals("held", first);
-            assertEquals("again", exchange(h, "again"));
+            assertEquals("again", again);
           }
         } catch (IOException closedForTheBudget) {
           closed++;
