@@ -61,7 +61,8 @@ class HostilePeersTest {
       String first = line;
       assertTrue(first != null && first.contains("listening on "), () -> "no address: " + first + child.errors());
       String address = java.util.Objects.requireNonNull(first).substring(first.indexOf("listening on ") + "listening on ".length()).trim();
-      int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+      String tail = address.substring(address.lastIndexOf(':') + 1);
+      int port = tail.matches("[0-9]+") ? Integer.parseInt(tail) : 0; // 0: a Unix socket path
       Thread.ofVirtual().start(() -> drain(p.getInputStream()));
       return new Child(p, errors, port);
     }
@@ -258,6 +259,29 @@ class HostilePeersTest {
         }
       }
       assertArrayEquals(new byte[] {4, 2}, exchangeFrame(server, new byte[] {4, 2}), child::errors);
+      assertEquals(0, child.terminate(), child::errors);
+    }
+  }
+
+  /**
+   * Finding 6, wording: an over-long Unix datagram used to be logged as "Closing connection from
+   * ..." (a datagram server has no connection); now the line says the datagram was dropped.
+   */
+  @Test
+  void anOverLongDatagramIsLoggedAsDroppedNotAsAClosedConnection(@TempDir Path dir) throws Exception {
+    Path socket = dir.resolve("d.sock");
+    try (Child child = Child.start(dir, List.of(), "unix-dgram-echo", "--path", socket.toString())) {
+      Process python = new ProcessBuilder("python3", "-c",
+          "import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM);"
+              + " s.sendto(b'x' * 100000, sys.argv[1])", socket.toString())
+          .redirectErrorStream(true).start();
+      assertTrue(python.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "python3 did not finish");
+      String said = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(0, python.exitValue(), () -> "python3: " + said);
+      Await.until("the over-long datagram reported", WAIT,
+          () -> lines(child.stderr()).stream().anyMatch(l -> l.contains("the datagram was dropped")));
+      assertFalse(child.errors().contains("Closing connection"), child::errors);
+      assertTrue(child.errors().contains("100000"), child::errors);
       assertEquals(0, child.terminate(), child::errors);
     }
   }
