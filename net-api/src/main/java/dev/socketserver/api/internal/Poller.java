@@ -47,6 +47,8 @@ public final class Poller implements AutoCloseable {
   }
 
   private static final int CHUNK = 32;
+  private static final long MIN_SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+  private static final long MAX_SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final Selector selector;
   // The keys the last select found ready; confined to the poller thread. Grows to the largest
@@ -55,7 +57,8 @@ public final class Poller implements AutoCloseable {
   private int readyCount;
   private final Consumer<SelectionKey> collector = this::collect; // one, not one per select
   private final Thread thread;
-  private final long sweepNanos;
+  // How often the sweep runs (0: never); only ever shortened, by sweepWithin.
+  private volatile long sweepNanos;
   private volatile boolean closed;
   // Work for the poller thread, run before each select; run by the caller once it has stopped.
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -94,6 +97,24 @@ public final class Poller implements AutoCloseable {
    */
   public SelectionKey register(SelectableChannel channel) throws IOException {
     return channel.register(selector, 0);
+  }
+
+  /**
+   * Makes the sweep run at least about every {@code timeoutNanos / 8} (5 ms to 1 s), so that a
+   * deadline of {@code timeoutNanos} registered with an {@link Expiring} is noticed within an
+   * eighth of it. Cheap when the sweep is already that frequent: a volatile read.
+   */
+  public void sweepWithin(long timeoutNanos) {
+    long wanted = Math.clamp(timeoutNanos / 8, MIN_SWEEP_NANOS, MAX_SWEEP_NANOS);
+    long current = sweepNanos;
+    if (current == 0 || wanted < current) {
+      synchronized (this) {
+        if (sweepNanos == 0 || wanted < sweepNanos) {
+          sweepNanos = wanted;
+        }
+      }
+      selector.wakeup(); // the loop takes the new interval
+    }
   }
 
   /** Makes interest changes made by other threads take effect now. */
@@ -146,11 +167,20 @@ public final class Poller implements AutoCloseable {
 
   private void run() {
     try {
-      long nextSweep = System.nanoTime() + sweepNanos;
+      long interval = sweepNanos;
+      long nextSweep = System.nanoTime() + interval;
       while (!closed) {
         runTasks();
         int dispatched = 0;
-        if (sweepNanos == 0) {
+        long latest = sweepNanos;
+        if (latest != interval) { // shortened (or started) by sweepWithin
+          long sooner = System.nanoTime() + latest;
+          if (interval == 0 || sooner - nextSweep < 0) {
+            nextSweep = sooner;
+          }
+          interval = latest;
+        }
+        if (interval == 0) {
           dispatched = selector.select(collector);
           dispatchCollected();
         } else {
@@ -163,7 +193,7 @@ public final class Poller implements AutoCloseable {
           long now = System.nanoTime();
           if (now - nextSweep >= 0) {
             sweep(now);
-            nextSweep = now + sweepNanos;
+            nextSweep = now + interval;
           }
         }
         if (dispatched > 0) {
