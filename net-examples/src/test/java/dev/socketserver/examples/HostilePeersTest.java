@@ -67,6 +67,11 @@ class HostilePeersTest {
       return new Child(p, errors, port);
     }
 
+    /** The example's TCP address on loopback. */
+    InetSocketAddress address() {
+      return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+    }
+
     String errors() {
       try {
         return "\nchild's stderr:\n" + Files.readString(stderr);
@@ -133,7 +138,7 @@ class HostilePeersTest {
       throws Exception {
     try (Child child = Child.start(dir, List.of("-Xmx64m"),
         "length-echo", "--host", "127.0.0.1", "--port", "0")) {
-      InetSocketAddress server = new InetSocketAddress(InetAddress.getLoopbackAddress(), child.port());
+      InetSocketAddress server = child.address();
       long idleDescriptors = child.descriptors();
       List<SocketChannel> attackers = new ArrayList<>();
       try {
@@ -171,7 +176,7 @@ class HostilePeersTest {
       throws Exception {
     try (Child child = Child.start(dir, List.of("-Xmx64m"),
         "length-echo", "--host", "127.0.0.1", "--port", "0")) {
-      InetSocketAddress server = new InetSocketAddress(InetAddress.getLoopbackAddress(), child.port());
+      InetSocketAddress server = child.address();
       List<SocketChannel> attackers = new ArrayList<>();
       ByteBuffer body = ByteBuffer.allocate(200 * 1024);
       try {
@@ -209,7 +214,7 @@ class HostilePeersTest {
   void untrustedProxySourcesAreLoggedAtABoundedRateWithOneSummary(@TempDir Path dir) throws Exception {
     try (Child child = Child.start(dir, List.of(),
         "echo", "--host", "127.0.0.1", "--port", "0", "--proxy-protocol", "--trusted", "192.0.2.1/32")) {
-      InetSocketAddress server = new InetSocketAddress(InetAddress.getLoopbackAddress(), child.port());
+      InetSocketAddress server = child.address();
       for (int i = 0; i < 300; i++) {
         try (Socket s = new Socket(server.getAddress(), server.getPort())) {
           s.setSoTimeout((int) WAIT.toMillis());
@@ -238,7 +243,7 @@ class HostilePeersTest {
   void acceptFailuresBackOffAndAreLoggedAtABoundedRate(@TempDir Path dir) throws Exception {
     try (Child child = Child.start(dir, 160, List.of(),
         "length-echo", "--host", "127.0.0.1", "--port", "0")) {
-      InetSocketAddress server = new InetSocketAddress(InetAddress.getLoopbackAddress(), child.port());
+      InetSocketAddress server = child.address();
       Supplier<List<String>> failures = () -> lines(child.stderr()).stream()
           .filter(l -> l.contains("Accept failed") || l.contains("Accept failures")).toList();
       List<SocketChannel> clients = new ArrayList<>();
