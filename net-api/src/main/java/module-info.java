@@ -20,6 +20,11 @@
  * dev.socketserver.api.Handlers} turns a frame-to-reply function into a handler. Bad input is a
  * {@link dev.socketserver.api.FrameException}.
  *
+ * <p>Logging goes through SLF4J, under {@code dev.socketserver.*} logger names. With no SLF4J
+ * provider present, the library's loggers write to the JDK's {@link java.lang.System.Logger}
+ * instead (stderr by default, INFO and up), so no warning or error, such as a handler's failure,
+ * is silent; only {@code slf4j-nop} discards them.
+ *
  * <p>The package {@code dev.socketserver.api.internal} holds the shared server core (lifecycle,
  * accept loop, the readiness poller behind every stream {@code Connection}); it is exported only
  * to the transport modules and is not API.

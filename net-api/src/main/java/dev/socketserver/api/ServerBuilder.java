@@ -55,7 +55,10 @@ public abstract class ServerBuilder<R, B extends ServerBuilder<R, B>> {
    * thread, after the transport prepared the request (TLS handshake, PROXY protocol header) and
    * before the handler, so it sees the real client address and TLS identity; while it runs the
    * request counts toward the concurrency limit. A request it refuses (or that makes it throw)
-   * is closed once, counted as rejected, and never reaches the handler.
+   * is closed once, counted as rejected, and never reaches the handler. Each refusal is logged
+   * at DEBUG ({@code "Rejected request from <client>: refused by the filter"}, logger
+   * {@code dev.socketserver.Server}), a filter that throws at WARN with its stack trace; both at
+   * most 10 lines per 10 s, then one line saying how many more there were.
    */
   public final B filter(Predicate<? super R> accept) {
     this.filter = Objects.requireNonNull(accept, "filter");

@@ -4,6 +4,7 @@ import dev.socketserver.api.Datagram;
 import dev.socketserver.api.FrameTooLongException;
 import dev.socketserver.api.internal.Acceptor;
 import dev.socketserver.api.internal.Counters;
+import dev.socketserver.api.internal.Logs;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
@@ -17,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Receives datagrams for the server core from a bound, non-blocking {@link DatagramChannel}, and
@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * {@link Acceptor}; {@link #reply} from any thread.
  */
 final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
-  private static final Logger log = LoggerFactory.getLogger(UdpAcceptor.class);
+  private static final Logger log = Logs.get(UdpAcceptor.class);
 
   private final DatagramChannel channel;
   private final Selector selector;

@@ -1,6 +1,7 @@
 package dev.socketserver.unix;
 
 import dev.socketserver.api.Connection;
+import dev.socketserver.api.internal.Logs;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.attribute.GroupPrincipal;
@@ -15,7 +16,6 @@ import java.util.function.Predicate;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Who is at the other end of a Unix-domain socket, as the kernel says: the peer process's user
@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * <p>Immutable and thread-safe.
  */
 public final class PeerCredentials {
-  private static final Logger log = LoggerFactory.getLogger(PeerCredentials.class);
+  private static final Logger log = Logs.get(PeerCredentials.class);
 
   private final String user;
   private final String group;

@@ -3,6 +3,7 @@ package dev.socketserver.unix;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.socketserver.api.internal.InheritedListener;
+import dev.socketserver.api.internal.Logs;
 import dev.socketserver.api.internal.SocketActivator;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -13,7 +14,6 @@ import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * systemd socket activation: makes descriptor 3, the first listening socket systemd passed this
@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: adoption is serialised, and happens at most once per process.
  */
 final class SocketActivation {
-  private static final Logger log = LoggerFactory.getLogger(SocketActivation.class);
+  private static final Logger log = Logs.get(SocketActivation.class);
   private static final int FD = InheritedListener.FIRST_DESCRIPTOR;
   private static final Object LOCK = new Object();
   private static boolean adopted; // guarded by LOCK

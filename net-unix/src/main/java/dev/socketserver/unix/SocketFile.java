@@ -1,5 +1,6 @@
 package dev.socketserver.unix;
 
+import dev.socketserver.api.internal.Logs;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
@@ -20,7 +21,6 @@ import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The file a Unix-domain socket is bound to: its length limit, what to do with a file already at
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * <p>Immutable and thread-safe; {@link #remove()} may run from any thread.
  */
 final class SocketFile {
-  private static final Logger log = LoggerFactory.getLogger(SocketFile.class);
+  private static final Logger log = Logs.get(SocketFile.class);
 
   /** {@code sun_path} holds 108 bytes, the terminating NUL included. */
   static final int MAX_PATH_BYTES = 107;

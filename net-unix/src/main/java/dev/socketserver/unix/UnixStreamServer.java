@@ -6,6 +6,7 @@ import dev.socketserver.api.ServerSettings;
 import dev.socketserver.api.StreamServerBuilder;
 import dev.socketserver.api.internal.Counters;
 import dev.socketserver.api.internal.InheritedListener;
+import dev.socketserver.api.internal.Logs;
 import dev.socketserver.api.internal.ServerCore;
 import dev.socketserver.api.internal.StreamAcceptor;
 import java.io.IOException;
@@ -23,7 +24,6 @@ import java.util.Set;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Unix-domain stream servers: Python's {@code UnixStreamServer} and
@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * on. {@link UnixDatagramServer} supports them.
  */
 public final class UnixStreamServer {
-  private static final Logger log = LoggerFactory.getLogger(UnixStreamServer.class);
+  private static final Logger log = Logs.get(UnixStreamServer.class);
 
   private UnixStreamServer() {}
 

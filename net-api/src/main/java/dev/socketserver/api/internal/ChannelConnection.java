@@ -23,7 +23,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A stream {@link Connection} over a non-blocking {@link SocketChannel} (TCP or Unix) whose
@@ -44,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * from any thread.
  */
 public final class ChannelConnection implements Connection, Poller.Ready, Poller.Expiring {
-  private static final Logger log = LoggerFactory.getLogger(ChannelConnection.class);
+  private static final Logger log = Logs.get(ChannelConnection.class);
 
   private final SocketChannel channel;
   private final Poller poller;

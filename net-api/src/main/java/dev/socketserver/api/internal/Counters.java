@@ -6,12 +6,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 
 /** A server's counters, added to from any thread. Thread-safe. */
 public final class Counters {
-  private static final Logger log = LoggerFactory.getLogger("dev.socketserver.Limits");
+  private static final Logger log = Logs.get("dev.socketserver.Limits");
 
   /** Counters no server reads: for client connections. They log nothing. */
   public static final Counters UNUSED = new Counters(false);

@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Owns the readiness of many channels: one selector and one virtual thread that calls each
@@ -30,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * is closed by its owner (a server, once terminated); the shared client poller is never closed.
  */
 public final class Poller implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(Poller.class);
+  private static final Logger log = Logs.get(Poller.class);
 
   /** Called on the poller thread when a channel is ready; must not block. */
   @FunctionalInterface

@@ -25,7 +25,6 @@ import java.util.function.Predicate;
 import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.slf4j.event.Level;
 
@@ -43,7 +42,7 @@ import org.slf4j.event.Level;
 // inFlight is volatile for lock-free reads by metrics(); every write happens under the lock.
 @SuppressWarnings("NonAtomicVolatileUpdate")
 public final class ServerCore<R> implements Server {
-  private static final Logger log = LoggerFactory.getLogger("dev.socketserver.Server");
+  private static final Logger log = Logs.get("dev.socketserver.Server");
   // Accept failures (EMFILE, ENFILE, ENOBUFS) back off exponentially between these bounds.
   private static final long ACCEPT_RETRY_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final long ACCEPT_RETRY_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -88,6 +87,8 @@ public final class ServerCore<R> implements Server {
   private final RateLimitedLog clientsLeft =
       new RateLimitedLog(log, Level.INFO, "Connections whose client left before they were served");
   private final RateLimitedLog rejections = new RateLimitedLog(log, Level.WARN, "Rejected requests");
+  private final RateLimitedLog filtered =
+      new RateLimitedLog(log, Level.DEBUG, "Requests refused by the filter");
   private final RateLimitedLog badInput = new RateLimitedLog(log, Level.WARN, "Bad input");
   private final RateLimitedLog failedRequests = new RateLimitedLog(log, Level.WARN, "Failed requests");
   private final RateLimitedLog handlerFailures =
@@ -494,6 +495,7 @@ public final class ServerCore<R> implements Server {
       prepared = r;
       if (filter != null && !admitted(filter, r)) {
         counters.rejected.increment();
+        filtered.log("Rejected request from {}: refused by the filter", acceptor.describe(r));
         return false;
       }
       if (virtualLoop

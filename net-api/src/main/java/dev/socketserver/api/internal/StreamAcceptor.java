@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Accepts stream connections (TCP or Unix) from a bound {@link ServerSocketChannel} and turns
@@ -27,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * listening channel, the selector and the poller; thread-safety as in {@link Acceptor}.
  */
 public final class StreamAcceptor implements Acceptor<Connection> {
-  private static final Logger log = LoggerFactory.getLogger(StreamAcceptor.class);
+  private static final Logger log = Logs.get(StreamAcceptor.class);
 
   /** Configures an accepted channel before it becomes a connection (socket options). */
   @FunctionalInterface

@@ -19,7 +19,6 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@link Server} of a {@code processes(n)} server in the process that built it: starts the
@@ -56,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * handled on the threads that complete {@link Process#onExit()}, restarts on one scheduler thread.
  */
 final class Supervisor implements Server {
-  private static final Logger log = LoggerFactory.getLogger("dev.socketserver.Supervisor");
+  private static final Logger log = Logs.get("dev.socketserver.Supervisor");
   static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
   static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   static final Duration STABLE = Duration.ofSeconds(10);

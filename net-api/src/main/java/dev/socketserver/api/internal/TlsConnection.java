@@ -33,7 +33,6 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A TLS {@link Connection} over a plain {@link ChannelConnection}: an {@link SSLEngine} that
@@ -64,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * read, then write). {@link #raw()}{@code .abort()} may be called from any thread.
  */
 public final class TlsConnection extends ForwardingConnection {
-  private static final Logger log = LoggerFactory.getLogger(TlsConnection.class);
+  private static final Logger log = Logs.get(TlsConnection.class);
   private static final int MAX_RECORD_PLAINTEXT = 16384;
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
   private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|.*:.*");

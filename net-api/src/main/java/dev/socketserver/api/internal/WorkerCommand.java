@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The command line that starts this same program again, for a worker process.
@@ -22,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * that needs {@code java.management}, a module this library does not otherwise require.)
  */
 final class WorkerCommand {
-  private static final Logger log = LoggerFactory.getLogger("dev.socketserver.Supervisor");
+  private static final Logger log = Logs.get("dev.socketserver.Supervisor");
 
   private WorkerCommand() {}
 

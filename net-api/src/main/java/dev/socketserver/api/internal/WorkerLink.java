@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The worker's side of a {@code processes(n)} server: publishes the worker's counters and
@@ -22,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * A worker sent SIGTERM (or SIGINT) drains too, from a shutdown hook.
  */
 final class WorkerLink {
-  private static final Logger log = LoggerFactory.getLogger("dev.socketserver.Worker");
+  private static final Logger log = Logs.get("dev.socketserver.Worker");
   /**
    * How often a worker publishes its counters and heartbeat: the supervisor's sums lag by at
    * most this.

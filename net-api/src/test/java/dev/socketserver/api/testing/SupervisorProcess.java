@@ -44,9 +44,29 @@ public final class SupervisorProcess implements AutoCloseable {
 
   /** Starts {@code main} with {@code args} as a child process. */
   public SupervisorProcess(Class<?> main, String... args) throws IOException {
+    this(classPath(main), main, args);
+  }
+
+  /**
+   * Starts {@code main} with {@code args} as a child process whose class path holds no SLF4J
+   * provider (only {@code slf4j-api}), so that SLF4J falls back to its NOP logger there.
+   */
+  public static SupervisorProcess withoutLoggingProvider(Class<?> main, String... args) throws IOException {
+    String classPath = Stream.of(classPath(main).split(File.pathSeparator))
+        .filter(entry -> !isLoggingProvider(Path.of(entry).getFileName().toString()))
+        .collect(Collectors.joining(File.pathSeparator));
+    return new SupervisorProcess(classPath, main, args);
+  }
+
+  /** Whether a class path entry is an SLF4J provider (slf4j-simple, slf4j-nop, logback, ...). */
+  private static boolean isLoggingProvider(String fileName) {
+    return (fileName.startsWith("slf4j-") && !fileName.startsWith("slf4j-api")) || fileName.startsWith("logback-");
+  }
+
+  private SupervisorProcess(String classPath, Class<?> main, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(
         ProcessHandle.current().info().command().orElseThrow(),
-        "-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath(main), main.getName()));
+        "-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath, main.getName()));
     command.addAll(List.of(args));
     process = new ProcessBuilder(command).start();
     out = new BufferedReader(new InputStreamReader(process.getInputStream(), UTF_8));
