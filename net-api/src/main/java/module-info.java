@@ -12,7 +12,10 @@
  *       handler, timeout hook, periodic service action, drain deadline.</li>
  * </ul>
  * The result is a {@link dev.socketserver.api.Server}: {@code serveForever()}, {@code start()},
- * {@code handleRequest(Duration)}, {@code shutdown()}, {@code close()}, metrics.
+ * {@code handleRequest(Duration)}, {@code shutdown()}, {@code close()}, metrics. A {@link
+ * dev.socketserver.api.ServerListener} added with {@code Server.addListener} is told of each
+ * connection's duration (what the optional {@code dev.socketserver.micrometer} module builds its
+ * histogram from).
  *
  * <p>Message protocols: a {@link dev.socketserver.api.Framing} (lines, delimiters, length fields,
  * fixed length) decodes a stream into frames, incrementally ({@link

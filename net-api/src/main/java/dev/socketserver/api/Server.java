@@ -2,6 +2,7 @@ package dev.socketserver.api;
 
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * A bound, listening server: Python's {@code BaseServer} with a JDK-style lifecycle.
@@ -56,6 +57,23 @@ public interface Server extends AutoCloseable {
 
   /** Returns a snapshot of the counters; cheap enough to call often. */
   ServerMetrics metrics();
+
+  /**
+   * Registers {@code listener} to be told of every connection this server closes from now on,
+   * beside the listeners registered before; there is no removal, a listener lives as long as the
+   * server. Callable in any state, from any thread.
+   *
+   * <p>A server that serves its requests in other processes (the supervisor of a {@code
+   * processes(n)} server) and a datagram server have no connection to report: they accept the
+   * listener and never call it.
+   *
+   * @implSpec The default implementation only checks that {@code listener} is not null: for
+   *     servers with no connections of their own.
+   * @throws NullPointerException if {@code listener} is null
+   */
+  default void addListener(ServerListener listener) {
+    Objects.requireNonNull(listener, "listener");
+  }
 
   /**
    * Accepts and dispatches requests until {@link #shutdown()}, on the calling thread; under

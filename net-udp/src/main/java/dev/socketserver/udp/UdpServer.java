@@ -5,6 +5,7 @@ import dev.socketserver.api.Datagram;
 import dev.socketserver.api.DatagramServerBuilder;
 import dev.socketserver.api.DrainReport;
 import dev.socketserver.api.Server;
+import dev.socketserver.api.ServerListener;
 import dev.socketserver.api.ServerMetrics;
 import dev.socketserver.api.ServerSettings;
 import dev.socketserver.api.internal.Counters;
@@ -173,6 +174,12 @@ public final class UdpServer implements Server {
   @Override
   public ServerMetrics metrics() {
     return core.metrics();
+  }
+
+  /** {@inheritDoc} A UDP server has no connections: the listener is never called. */
+  @Override
+  public void addListener(ServerListener listener) {
+    core.addListener(listener);
   }
 
   @Override

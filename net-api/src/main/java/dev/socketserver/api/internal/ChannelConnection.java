@@ -320,6 +320,7 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
       resume.run(); // the turn finds the connection closed and ends it
     }
     Events.closed(remote, System.nanoTime() - openedAt, bytesIn, bytesOut, reason == null ? "closed" : reason);
+    counters.closed(openedAt);
     // On the poller thread: see Poller. The selector releases the descriptor on its next select.
     poller.execute(this::release);
   }

@@ -1,11 +1,15 @@
 package dev.socketserver.api.internal;
 
+import dev.socketserver.api.ServerListener;
 import dev.socketserver.api.ServerMetrics;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.event.Level;
 
 /** A server's counters, added to from any thread. Thread-safe. */
@@ -27,6 +31,10 @@ public final class Counters {
   private final Map<Limit, LongAdder> limits = new EnumMap<>(Limit.class);
   private final Map<Limit, RateLimitedLog> limitLogs = new EnumMap<>(Limit.class);
   private final boolean logs;
+  // Null until a listener is added: without one, a connection's close costs a null check only.
+  private volatile ServerListener @Nullable [] listeners;
+  private final RateLimitedLog listenerFailures =
+      new RateLimitedLog(log, Level.WARN, "ServerListener failures");
 
   /** Creates a server's counters, all zero. */
   public Counters() {
@@ -72,6 +80,46 @@ public final class Counters {
       Objects.requireNonNull(limitLogs.get(limit)).log(
           "Limit reached: {} ({}) at {}; counted in ServerMetrics.{}",
           limit.key(), value, where, limit.metric());
+    }
+  }
+
+  /**
+   * Adds {@code l} to the listeners told of each connection closed; thread-safe.
+   *
+   * @throws IllegalStateException on {@link #UNUSED}, whose connections no server reports
+   */
+  public synchronized void addListener(ServerListener l) {
+    Objects.requireNonNull(l, "listener");
+    if (this == UNUSED) {
+      throw new IllegalStateException("Counters.UNUSED takes no listener: " + l);
+    }
+    ServerListener[] before = listeners;
+    ServerListener[] after;
+    if (before == null) {
+      after = new ServerListener[] {l};
+    } else {
+      after = Arrays.copyOf(before, before.length + 1);
+      after[before.length] = l;
+    }
+    listeners = after;
+  }
+
+  /**
+   * Reports a stream connection opened at {@code openedAt} ({@link System#nanoTime()}) and just
+   * closed to each listener, if any; an exception a listener throws is logged, not thrown, and
+   * the other listeners are still called.
+   */
+  public void closed(long openedAt) {
+    ServerListener[] ls = listeners;
+    if (ls != null) {
+      Duration d = Duration.ofNanos(System.nanoTime() - openedAt);
+      for (ServerListener l : ls) {
+        try {
+          l.connectionClosed(d);
+        } catch (RuntimeException e) {
+          listenerFailures.log("ServerListener {} failed; the connection closed anyway", l, e);
+        }
+      }
     }
   }
 

@@ -7,6 +7,7 @@ import dev.socketserver.api.ErrorHandler;
 import dev.socketserver.api.FrameException;
 import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
+import dev.socketserver.api.ServerListener;
 import dev.socketserver.api.ServerMetrics;
 import dev.socketserver.api.ServerSettings;
 import java.io.EOFException;
@@ -138,6 +139,11 @@ public final class ServerCore<R> implements Server {
   @Override
   public ServerMetrics metrics() {
     return counters.snapshot(inFlight);
+  }
+
+  @Override
+  public void addListener(ServerListener listener) {
+    counters.addListener(listener);
   }
 
   @Override
