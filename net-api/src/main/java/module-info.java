@@ -28,9 +28,29 @@
  * instead (stderr by default, INFO and up), so no warning or error, such as a handler's failure,
  * is silent; only {@code slf4j-nop} discards them.
  *
- * <p>The package {@code dev.socketserver.api.internal} holds the shared server core (lifecycle,
- * accept loop, the readiness poller behind every stream {@code Connection}); it is exported only
- * to the transport modules and is not API.
+ * <p>Code map of this module (what a reader opens first is at the top):
+ * <ul>
+ *   <li>{@code dev.socketserver.api} (exported): what users read: servers, handlers, connections,
+ *       concurrency, framing, options, metrics.</li>
+ *   <li>{@code dev.socketserver.spi} (exported): what a transport author implements: the {@link
+ *       dev.socketserver.spi.Acceptor} a server core serves, the base of received datagrams, the
+ *       socket-activation service.</li>
+ *   <li>{@code dev.socketserver.engine.core}: the server core every transport builds: lifecycle,
+ *       serving loop, dispatch to the concurrency policy, drain.</li>
+ *   <li>{@code dev.socketserver.engine.stream}: stream connections: the readiness poller, pooled
+ *       read buffers, the blocking-style connection served from what the poller read, the
+ *       acceptor of any listening stream channel, idle and lifetime deadlines.</li>
+ *   <li>{@code dev.socketserver.engine.tls}, {@code dev.socketserver.engine.proxy}: the layers a
+ *       stream connection may get before its handler runs (TLS; PROXY protocol v1/v2).</li>
+ *   <li>{@code dev.socketserver.engine.prefork}: {@code Concurrency.processes(n)}: the supervisor of
+ *       worker processes and each worker's link to it.</li>
+ *   <li>{@code dev.socketserver.engine.endpoint}: binding IP sockets, inherited and socket-activated
+ *       listeners.</li>
+ *   <li>{@code dev.socketserver.engine.telemetry}: counters behind {@code ServerMetrics}, named
+ *       limits, Flight Recorder events, rate-limited logging and the SLF4J fallback.</li>
+ * </ul>
+ * The engine packages are exported only to the transport modules of this repository; they are
+ * not API.
  */
 // "module": the qualified export names transports that are compiled after this module.
 @SuppressWarnings("module")
@@ -42,11 +62,29 @@ module dev.socketserver.api {
   requires jdk.jfr;
 
   exports dev.socketserver.api;
-  // The server core is shared by the transports only; users never see it.
-  exports dev.socketserver.api.internal to
+  exports dev.socketserver.spi;
+  // The engine is shared by this repository's transports only; users never see it.
+  exports dev.socketserver.engine.core to
+      dev.socketserver.tcp,
+      dev.socketserver.udp,
+      dev.socketserver.unix;
+  exports dev.socketserver.engine.stream to
+      dev.socketserver.tcp,
+      dev.socketserver.unix;
+  exports dev.socketserver.engine.tls to
+      dev.socketserver.tcp,
+      dev.socketserver.unix;
+  exports dev.socketserver.engine.prefork to
+      dev.socketserver.tcp,
+      dev.socketserver.udp;
+  exports dev.socketserver.engine.endpoint to
+      dev.socketserver.tcp,
+      dev.socketserver.udp,
+      dev.socketserver.unix;
+  exports dev.socketserver.engine.telemetry to
       dev.socketserver.tcp,
       dev.socketserver.udp,
       dev.socketserver.unix;
   // systemd socket activation: adopting descriptor 3 needs native code, which net-unix provides.
-  uses dev.socketserver.api.internal.SocketActivator;
+  uses dev.socketserver.spi.SocketActivator;
 }

@@ -40,6 +40,6 @@ module dev.socketserver.unix {
 
   // systemd socket activation for every stream transport's inheritedChannel() (SocketActivation):
   // descriptor 3 is adopted with libc, which only this module may call.
-  provides dev.socketserver.api.internal.SocketActivator with
+  provides dev.socketserver.spi.SocketActivator with
       dev.socketserver.unix.SocketActivation.Provider;
 }

@@ -1,6 +1,6 @@
 package dev.socketserver.api;
 
-import dev.socketserver.api.internal.WorkerEnvironment;
+import dev.socketserver.engine.prefork.WorkerEnvironment;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;

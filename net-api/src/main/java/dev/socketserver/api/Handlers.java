@@ -1,6 +1,6 @@
 package dev.socketserver.api;
 
-import dev.socketserver.api.internal.FrameLoop;
+import dev.socketserver.engine.stream.FrameLoop;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;

@@ -1,9 +1,9 @@
 package dev.socketserver.api;
 
-import dev.socketserver.api.internal.BufferPools;
-import dev.socketserver.api.internal.ChannelConnection;
-import dev.socketserver.api.internal.Counters;
-import dev.socketserver.api.internal.Poller;
+import dev.socketserver.engine.stream.BufferPools;
+import dev.socketserver.engine.stream.ChannelConnection;
+import dev.socketserver.engine.telemetry.Counters;
+import dev.socketserver.engine.stream.Poller;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -5,7 +5,7 @@ import dev.socketserver.api.ConnectionOptions;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.StreamServerBuilder;
 import dev.socketserver.api.TlsOptions;
-import dev.socketserver.api.internal.TlsConnection;
+import dev.socketserver.engine.tls.TlsConnection;
 import dev.socketserver.api.testing.StreamReliabilityContract;
 import dev.socketserver.api.testing.TestCertificates;
 import java.io.IOException;

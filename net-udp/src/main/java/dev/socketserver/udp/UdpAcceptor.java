@@ -2,9 +2,9 @@ package dev.socketserver.udp;
 
 import dev.socketserver.api.Datagram;
 import dev.socketserver.api.FrameTooLongException;
-import dev.socketserver.api.internal.Acceptor;
-import dev.socketserver.api.internal.Counters;
-import dev.socketserver.api.internal.Logs;
+import dev.socketserver.spi.Acceptor;
+import dev.socketserver.engine.telemetry.Counters;
+import dev.socketserver.engine.telemetry.Logs;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;

@@ -1,7 +1,7 @@
 package dev.socketserver.udp;
 
 import dev.socketserver.api.Datagram;
-import dev.socketserver.api.internal.ReceivedDatagram;
+import dev.socketserver.spi.ReceivedDatagram;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;

@@ -1,7 +1,7 @@
 package dev.socketserver.unix;
 
 import dev.socketserver.api.Connection;
-import dev.socketserver.api.internal.Logs;
+import dev.socketserver.engine.telemetry.Logs;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.attribute.GroupPrincipal;

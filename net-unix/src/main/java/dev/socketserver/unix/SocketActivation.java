@@ -2,9 +2,9 @@ package dev.socketserver.unix;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import dev.socketserver.api.internal.InheritedListener;
-import dev.socketserver.api.internal.Logs;
-import dev.socketserver.api.internal.SocketActivator;
+import dev.socketserver.engine.endpoint.InheritedListener;
+import dev.socketserver.engine.telemetry.Logs;
+import dev.socketserver.spi.SocketActivator;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,6 +1,6 @@
 package dev.socketserver.unix;
 
-import dev.socketserver.api.internal.Logs;
+import dev.socketserver.engine.telemetry.Logs;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;

@@ -2,10 +2,10 @@ package dev.socketserver.unix;
 
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.ConnectionOptions;
-import dev.socketserver.api.internal.BufferPools;
-import dev.socketserver.api.internal.ChannelConnection;
-import dev.socketserver.api.internal.Counters;
-import dev.socketserver.api.internal.Poller;
+import dev.socketserver.engine.stream.BufferPools;
+import dev.socketserver.engine.stream.ChannelConnection;
+import dev.socketserver.engine.telemetry.Counters;
+import dev.socketserver.engine.stream.Poller;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketAddress;

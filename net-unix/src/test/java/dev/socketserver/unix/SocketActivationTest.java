@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.socketserver.api.Connection;
-import dev.socketserver.api.internal.InheritedListener;
+import dev.socketserver.engine.endpoint.InheritedListener;
 import dev.socketserver.api.testing.ActivatedProcess;
 import java.io.IOException;
 import java.lang.foreign.Arena;

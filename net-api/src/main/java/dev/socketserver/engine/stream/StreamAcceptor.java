@@ -1,0 +1,247 @@
+package dev.socketserver.engine.stream;
+
+import dev.socketserver.engine.proxy.ProxiedConnection;
+import dev.socketserver.engine.proxy.ProxyHeaders;
+import dev.socketserver.engine.proxy.UntrustedProxyException;
+import dev.socketserver.engine.telemetry.Counters;
+import dev.socketserver.engine.telemetry.Events;
+import dev.socketserver.engine.telemetry.Logs;
+import dev.socketserver.engine.tls.TlsConnection;
+import dev.socketserver.spi.Acceptor;
+
+import dev.socketserver.api.Connection;
+import dev.socketserver.api.ConnectionOptions;
+import dev.socketserver.api.ProxyHeader;
+import dev.socketserver.api.ProxyProtocol;
+import dev.socketserver.api.StreamSettings;
+import dev.socketserver.api.TlsOptions;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+
+/**
+ * Accepts stream connections (TCP or Unix) from a bound {@link ServerSocketChannel} and turns
+ * them into {@link ChannelConnection}s served by one {@link Poller}.
+ *
+ * <p>The listening channel has a selector of its own, waited on by the serving thread, so that
+ * {@link #wakeup()} ends a wait at once and an accept never waits on the poller. Owns the
+ * listening channel, the selector and the poller; thread-safety as in {@link Acceptor}.
+ */
+public final class StreamAcceptor implements Acceptor<Connection> {
+  private static final Logger log = Logs.get(StreamAcceptor.class);
+
+  /** Configures an accepted channel before it becomes a connection (socket options). */
+  @FunctionalInterface
+  public interface Configurer {
+    /** Configures {@code channel}. */
+    void configure(SocketChannel channel) throws IOException;
+  }
+
+  private final ServerSocketChannel listener;
+  private final Selector selector;
+  private final Poller poller;
+  private final BufferPools pools;
+  private final ConnectionOptions options;
+  private final Configurer configurer;
+  private final Counters counters;
+  private final Runnable afterClose;
+  private final SocketAddress localAddress;
+  private final @Nullable Deadlines deadlines;
+  private final @Nullable TlsOptions tls;
+  private final @Nullable ProxyProtocol proxyProtocol;
+
+  private StreamAcceptor(
+      ServerSocketChannel listener,
+      Selector selector,
+      Poller poller,
+      StreamSettings settings,
+      Configurer configurer,
+      Counters counters,
+      Runnable afterClose)
+      throws IOException {
+    this.listener = listener;
+    this.selector = selector;
+    this.poller = poller;
+    this.options = settings.connection();
+    this.tls = settings.tls().orElse(null);
+    this.proxyProtocol = settings.proxyProtocol().orElse(null);
+    this.deadlines = Deadlines.of(settings.idleTimeout(), settings.maxLifetime());
+    this.pools = BufferPools.forServer(options, settings.inboundBudget());
+    this.configurer = configurer;
+    this.counters = counters;
+    this.afterClose = afterClose;
+    this.localAddress = listener.getLocalAddress();
+  }
+
+  /**
+   * Takes ownership of a bound {@code listener} and prepares to accept from it. On failure
+   * everything, {@code listener} included, is closed and {@code afterClose} has run.
+   *
+   * @param afterClose runs once the listener is closed (a Unix server removes its socket file)
+   */
+  public static StreamAcceptor open(
+      ServerSocketChannel listener,
+      String name,
+      ConnectionOptions options,
+      Configurer configurer,
+      Counters counters,
+      Runnable afterClose)
+      throws IOException {
+    return open(listener, name, StreamSettings.of(options), configurer, counters, afterClose);
+  }
+
+  /**
+   * Takes ownership of a bound {@code listener} and prepares to accept from it with every
+   * stream setting (idle timeout, lifetime); otherwise as
+   * {@link #open(ServerSocketChannel, String, ConnectionOptions, Configurer, Counters, Runnable)}.
+   */
+  public static StreamAcceptor open(
+      ServerSocketChannel listener,
+      String name,
+      StreamSettings settings,
+      Configurer configurer,
+      Counters counters,
+      Runnable afterClose)
+      throws IOException {
+    Selector selector = null;
+    Poller poller = null;
+    try {
+      listener.configureBlocking(false);
+      selector = Selector.open();
+      listener.register(selector, SelectionKey.OP_ACCEPT);
+      Deadlines d = Deadlines.of(settings.idleTimeout(), settings.maxLifetime());
+      poller = Poller.start(
+          "socketserver-poller " + name, d == null ? Duration.ZERO : d.sweepInterval());
+      return new StreamAcceptor(listener, selector, poller, settings, configurer, counters, afterClose);
+    } catch (IOException | RuntimeException e) {
+      if (poller != null) {
+        poller.close();
+      }
+      if (selector != null) {
+        closeQuietly(selector);
+      }
+      closeQuietly(listener);
+      afterClose.run();
+      throw e;
+    }
+  }
+
+  @Override
+  public @Nullable Connection accept(long timeoutNanos) throws IOException {
+    // Try first: under load the backlog is rarely empty, and this saves a select per connection.
+    SocketChannel channel = listener.accept();
+    if (channel == null) {
+      if (timeoutNanos < 0) {
+        selector.select();
+      } else if (timeoutNanos == 0) {
+        selector.selectNow();
+      } else {
+        selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999)));
+      }
+      selector.selectedKeys().clear();
+      channel = listener.accept();
+      if (channel == null) {
+        return null;
+      }
+    }
+    try {
+      configurer.configure(channel);
+      ChannelConnection c = ChannelConnection.open(channel, poller, pools, options, counters);
+      c.watch(deadlines);
+      Events.accepted(c.remoteAddress(), c.localAddress());
+      return c;
+    } catch (IOException e) {
+      // The client may have gone already; that is its problem, not the accept loop's.
+      log.debug("Dropping a connection that could not be set up: {}", e.toString());
+      closeQuietly(channel);
+      return null;
+    }
+  }
+
+  @Override
+  public void wakeup() {
+    selector.wakeup();
+  }
+
+  @Override
+  public SocketAddress localAddress() {
+    return localAddress;
+  }
+
+  @Override
+  public String describe(Connection request) {
+    return request.remoteAddress().toString();
+  }
+
+  @Override
+  public void finish(Connection request) throws IOException {
+    request.close();
+  }
+
+  @Override
+  public Connection prepare(Connection request) throws IOException {
+    ChannelConnection raw = (ChannelConnection) request;
+    ProxyProtocol proxy = proxyProtocol;
+    ProxyHeader header = proxy == null ? null : readProxyHeader(raw, proxy);
+    Connection c = raw;
+    TlsOptions t = tls;
+    if (t != null) {
+      TlsConnection secure = TlsConnection.server(raw, t, options.writeBufferSize(), counters);
+      secure.handshake();
+      c = secure;
+    }
+    return header == null ? c : new ProxiedConnection(c, raw, header);
+  }
+
+  private static ProxyHeader readProxyHeader(ChannelConnection raw, ProxyProtocol proxy)
+      throws IOException {
+    SocketAddress peer = raw.remoteAddress();
+    if (!proxy.trusts(peer)) {
+      throw new UntrustedProxyException(
+          "PROXY protocol: " + peer + " is not a trusted proxy (trusted: " + proxy.trusted() + ")");
+    }
+    Duration readTimeout = raw.readTimeout();
+    raw.readTimeout(proxy.headerTimeout());
+    try {
+      return ProxyHeaders.read(raw, peer);
+    } finally {
+      raw.readTimeout(readTimeout);
+    }
+  }
+
+  @Override
+  public void abort(Connection request) {
+    raw(request).abort();
+  }
+
+  private static ChannelConnection raw(Connection c) {
+    return c instanceof ForwardingConnection f ? f.raw() : (ChannelConnection) c;
+  }
+
+  @Override
+  public void closeListener() {
+    closeQuietly(selector);
+    closeQuietly(listener);
+    afterClose.run();
+  }
+
+  @Override
+  public void terminated() {
+    poller.close();
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.debug("Closing {} failed", c, e);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package dev.socketserver.spi;
+
+import dev.socketserver.engine.core.ServerCore;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a transport gives the {@link ServerCore}: a source of requests on a bound socket, and
+ * how to close them.
+ *
+ * <p>{@link #accept}, {@link #closeListener()} and {@link #terminated()} are called by one thread
+ * at a time (the core serialises them); {@link #wakeup()}, {@link #finish} and {@link #abort} may
+ * be called from any thread.
+ *
+ * @param <R> the request type
+ */
+public interface Acceptor<R> {
+
+  /**
+   * Returns the next request, or null if none came within {@code timeoutNanos} (negative: wait
+   * for ever; zero: do not wait) or {@link #wakeup()} was called.
+   */
+  @Nullable R accept(long timeoutNanos) throws IOException;
+
+  /** Makes a blocked or the next {@link #accept} return promptly. */
+  void wakeup();
+
+  /** Returns the bound address, port 0 resolved. */
+  SocketAddress localAddress();
+
+  /**
+   * Makes an accepted request ready for its handler, on the request's own thread before the
+   * filter: a TLS handshake, a PROXY protocol header. Returns the request the filter, handler and
+   * {@link #finish} then get (the same one by default). On failure the core closes the request
+   * with {@link #finish} on the request as accepted, and counts it as rejected.
+   *
+   * @throws IOException if the request cannot be served (handshake failed, bad header)
+   */
+  default R prepare(R request) throws IOException {
+    return request;
+  }
+
+  /**
+   * Throws if {@code request} must not reach the handler, for example a datagram larger than the
+   * server's maximum. Called on the request's thread just before the handler; what it throws is
+   * counted as a failure and passed to the error handler like a handler's own exception. By
+   * default every request passes.
+   */
+  default void verify(R request) throws IOException {}
+
+  /** Describes a request's client for log lines, for example its address. */
+  String describe(R request);
+
+  /** Closes a request normally, after its handler: flushes, then closes. */
+  void finish(R request) throws IOException;
+
+  /** Closes a request at once, from any thread, waking its handler if it is blocked. */
+  void abort(R request);
+
+  /** Stops accepting for good: closes the listening socket (and removes a socket file). */
+  void closeListener();
+
+  /** Releases what is left once every request is done (for example the poller). */
+  void terminated();
+}
