@@ -1,6 +1,7 @@
 package dev.socketserver.udp;
 
 import dev.socketserver.api.Datagram;
+import dev.socketserver.api.Server;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
@@ -14,6 +15,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A UDP socket for talking to datagram servers: Python's {@code socket.sendto} and
@@ -61,6 +63,11 @@ public final class UdpClient implements AutoCloseable {
           @Override
           public SocketAddress localAddress() {
             return localAddress;
+          }
+
+          @Override
+          public @Nullable Server server() {
+            return null;
           }
         };
   }
