@@ -211,14 +211,19 @@ public abstract class ServerContract<R> {
       mine.shutdown();
       reply(r, "bye " + request);
     }).build();
-    CompletableFuture<Void> serving = CompletableFuture.runAsync(server::serveForever);
-    try (Peer p = peer(server)) {
-      p.send("hi");
-      assertEquals("bye hi", p.receive());
+    try {
+      CompletableFuture<Void> serving = CompletableFuture.runAsync(server::serveForever);
+      try (Peer p = peer(server)) {
+        p.send("hi");
+        assertEquals("bye hi", p.receive());
+      }
+      serving.get(10, TimeUnit.SECONDS); // returned: the handler's shutdown() reached the server
+      assertSame(server, seen.get());
+      assertTrue(server.awaitTermination(WAIT));
+    } finally {
+      server.shutdownNow(); // failed, the server must not go on holding a thread of the pool
+      server.close();
     }
-    serving.get(10, TimeUnit.SECONDS); // returned: the handler's shutdown() reached the server
-    assertSame(server, seen.get());
-    assertTrue(server.awaitTermination(WAIT));
   }
 
   /**
