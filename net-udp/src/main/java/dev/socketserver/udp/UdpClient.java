@@ -45,14 +45,14 @@ public final class UdpClient implements AutoCloseable {
   private static final int RECEIVE_BUFFER = 65_536;
 
   private final DatagramChannel channel;
-  private final SocketAddress localAddress;
+  private final InetSocketAddress localAddress;
   private final UdpDatagram.Socket replies;
   private final ReentrantLock receiving = new ReentrantLock();
   private final byte[] buffer = new byte[RECEIVE_BUFFER]; // guarded by receiving
 
   private UdpClient(DatagramChannel channel) throws IOException {
     this.channel = channel;
-    this.localAddress = channel.getLocalAddress();
+    this.localAddress = (InetSocketAddress) channel.getLocalAddress(); // bound to an IP address
     this.replies =
         new UdpDatagram.Socket() {
           @Override
@@ -97,7 +97,7 @@ public final class UdpClient implements AutoCloseable {
   }
 
   /** Returns the address this client sends from and receives on. */
-  public SocketAddress localAddress() {
+  public InetSocketAddress localAddress() {
     return localAddress;
   }
 

@@ -47,8 +47,8 @@ class UdpServerTest {
   private static final RequestHandler<Datagram> ECHO = d -> d.reply(d.payload());
   private static final Duration WAIT = Duration.ofSeconds(10);
 
-  private static InetSocketAddress address(Server server) {
-    return (InetSocketAddress) server.localAddress();
+  private static InetSocketAddress address(UdpServer server) {
+    return server.localAddress();
   }
 
   private static String text(Datagram d) {
@@ -247,12 +247,12 @@ class UdpServerTest {
     try (UdpServer server = UdpServer.builder().bind("127.0.0.1", 0).handler(ECHO).build().start();
         UdpClient client = UdpClient.open(new InetSocketAddress(V4, 0));
         UdpClient stranger = UdpClient.open(new InetSocketAddress(V4, 0))) {
-      InetSocketAddress me = (InetSocketAddress) client.localAddress();
+      InetSocketAddress me = client.localAddress();
       stranger.send(me, "noise".getBytes(UTF_8)); // queued first, dropped by request()
       assertEquals("ping", text(client.request(address(server), "ping".getBytes(UTF_8), WAIT)));
       try (UdpClient silent = UdpClient.open(new InetSocketAddress(V4, 0))) {
         SocketTimeoutException e = assertThrows(SocketTimeoutException.class,
-            () -> client.request((InetSocketAddress) silent.localAddress(), new byte[1], Duration.ofMillis(50)));
+            () -> client.request(silent.localAddress(), new byte[1], Duration.ofMillis(50)));
         assertTrue(e.getMessage().contains("PT0.05S"), e.getMessage());
       }
       Datagram reply = client.request(address(server), "again".getBytes(UTF_8), WAIT);
