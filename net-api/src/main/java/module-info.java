@@ -56,8 +56,9 @@
  *   <li>{@code dev.socketserver.engine.telemetry}: counters behind {@code ServerMetrics}, named
  *       limits, Flight Recorder events, rate-limited logging and the SLF4J fallback.</li>
  * </ul>
- * The engine packages are exported only to the transport modules of this repository; they are
- * not API.
+ * The engine packages are exported only to the transport modules of this repository, and only
+ * those a transport outside it would bring itself (the stream engine, TLS, prefork, endpoints,
+ * telemetry); they are not API. The server core is reached through {@code ServerFactory} alone.
  */
 // "module": the qualified export names transports that are compiled after this module.
 @SuppressWarnings("module")
@@ -72,10 +73,6 @@ module dev.socketserver.api {
   exports dev.socketserver.spi;
   exports dev.socketserver.spi.factory;
   // The engine is shared by this repository's transports only; users never see it.
-  exports dev.socketserver.engine.core to
-      dev.socketserver.tcp,
-      dev.socketserver.udp,
-      dev.socketserver.unix;
   exports dev.socketserver.engine.stream to
       dev.socketserver.tcp,
       dev.socketserver.unix;
