@@ -41,8 +41,8 @@
  *       dev.socketserver.spi.factory.ServerFactory}, where a transport turns its acceptor and
  *       settings into a {@code Server}; apart from {@code spi} because it calls the engine, which
  *       builds on {@code spi}.</li>
- *   <li>{@code dev.socketserver.engine.core}: the server core every transport builds: lifecycle,
- *       serving loop, dispatch to the concurrency policy, drain.</li>
+ *   <li>{@code dev.socketserver.engine.core}: the server core {@code ServerFactory} builds for
+ *       every transport: lifecycle, serving loop, dispatch to the concurrency policy, drain.</li>
  *   <li>{@code dev.socketserver.engine.stream}: stream connections: the readiness poller, pooled
  *       read buffers, the blocking-style connection served from what the poller read, the
  *       acceptor of any listening stream channel, idle and lifetime deadlines.</li>
