@@ -15,7 +15,8 @@
  * {@code handleRequest(Duration)}, {@code shutdown()}, {@code close()}, metrics. A {@link
  * dev.socketserver.api.ServerListener} added with {@code Server.addListener} is told of each
  * connection's duration (what the optional {@code dev.socketserver.micrometer} module builds its
- * histogram from).
+ * histogram from). A handler reaches its server through its request ({@code Connection.server()},
+ * {@code Datagram.server()}: Python's {@code self.server}), for example to shut it down.
  *
  * <p>Message protocols: a {@link dev.socketserver.api.Framing} (lines, delimiters, length fields,
  * fixed length) decodes a stream into frames, incrementally ({@link
@@ -32,11 +33,16 @@
  * <ul>
  *   <li>{@code dev.socketserver.api} (exported): what users read: servers, handlers, connections,
  *       concurrency, framing, options, metrics.</li>
- *   <li>{@code dev.socketserver.spi} (exported): what a transport author implements: the {@link
- *       dev.socketserver.spi.Acceptor} a server core serves, the base of received datagrams, the
- *       socket-activation service.</li>
- *   <li>{@code dev.socketserver.engine.core}: the server core every transport builds: lifecycle,
- *       serving loop, dispatch to the concurrency policy, drain.</li>
+ *   <li>{@code dev.socketserver.spi} (exported): what a transport author reads and implements:
+ *       the abstract builders holding every common option, the {@link
+ *       dev.socketserver.spi.Acceptor} a server core serves, the settings a builder collected, the
+ *       base of received datagrams and of a transport's own server type.</li>
+ *   <li>{@code dev.socketserver.spi.factory} (exported): {@link
+ *       dev.socketserver.spi.factory.ServerFactory}, where a transport turns its acceptor and
+ *       settings into a {@code Server}; apart from {@code spi} because it calls the engine, which
+ *       builds on {@code spi}.</li>
+ *   <li>{@code dev.socketserver.engine.core}: the server core {@code ServerFactory} builds for
+ *       every transport: lifecycle, serving loop, dispatch to the concurrency policy, drain.</li>
  *   <li>{@code dev.socketserver.engine.stream}: stream connections: the readiness poller, pooled
  *       read buffers, the blocking-style connection served from what the poller read, the
  *       acceptor of any listening stream channel, idle and lifetime deadlines.</li>
@@ -44,13 +50,15 @@
  *       stream connection may get before its handler runs (TLS; PROXY protocol v1/v2).</li>
  *   <li>{@code dev.socketserver.engine.prefork}: {@code Concurrency.processes(n)}: the supervisor of
  *       worker processes and each worker's link to it.</li>
- *   <li>{@code dev.socketserver.engine.endpoint}: binding IP sockets, inherited and socket-activated
- *       listeners.</li>
+ *   <li>{@code dev.socketserver.engine.endpoint}: the IP endpoint of the TCP and UDP builders
+ *       (address, reuse options, binding), inherited and socket-activated listeners and the
+ *       service net-unix provides to adopt the latter.</li>
  *   <li>{@code dev.socketserver.engine.telemetry}: counters behind {@code ServerMetrics}, named
  *       limits, Flight Recorder events, rate-limited logging and the SLF4J fallback.</li>
  * </ul>
- * The engine packages are exported only to the transport modules of this repository; they are
- * not API.
+ * The engine packages are exported only to the transport modules of this repository, and only
+ * those a transport outside it would bring itself (the stream engine, TLS, prefork, endpoints,
+ * telemetry); they are not API. The server core is reached through {@code ServerFactory} alone.
  */
 // "module": the qualified export names transports that are compiled after this module.
 @SuppressWarnings("module")
@@ -63,11 +71,8 @@ module dev.socketserver.api {
 
   exports dev.socketserver.api;
   exports dev.socketserver.spi;
+  exports dev.socketserver.spi.factory;
   // The engine is shared by this repository's transports only; users never see it.
-  exports dev.socketserver.engine.core to
-      dev.socketserver.tcp,
-      dev.socketserver.udp,
-      dev.socketserver.unix;
   exports dev.socketserver.engine.stream to
       dev.socketserver.tcp,
       dev.socketserver.unix;
@@ -86,5 +91,5 @@ module dev.socketserver.api {
       dev.socketserver.udp,
       dev.socketserver.unix;
   // systemd socket activation: adopting descriptor 3 needs native code, which net-unix provides.
-  uses dev.socketserver.spi.SocketActivator;
+  uses dev.socketserver.engine.endpoint.SocketActivator;
 }

@@ -6,8 +6,11 @@
  *
  * <p>Inside, a package-private acceptor receives on a non-blocking {@code DatagramChannel}
  * (the serving thread waits on a selector of its own, so {@code shutdown()} wakes it at once)
- * and hands each datagram, copied out of one reused buffer, to the server core of
- * {@code dev.socketserver.api}; replies go out on the same channel.
+ * and hands each datagram, copied out of one reused buffer, to the server core, which it gets
+ * through the public transport SPI ({@code ServerFactory}); replies go out on the same channel.
+ * {@code UdpServer} is a {@code ForwardingServer} that adds multicast and the kernel's drop
+ * count; its builder keeps the address and reuse options in the engine's {@code IpEndpoint}
+ * (shared with TCP).
  */
 @org.jspecify.annotations.NullMarked
 module dev.socketserver.udp {

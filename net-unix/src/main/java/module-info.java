@@ -9,6 +9,11 @@
  *       {@link dev.socketserver.api.Connection} API as TCP; socket file permissions, stale files
  *       replaced on bind and removed on close ({@code SocketFile}); connection filters on the
  *       peer's credentials ({@link dev.socketserver.unix.PeerCredentials}).</li>
+ *   <li>Both servers are built through the transport SPI of {@code dev.socketserver.spi} (an
+ *       abstract builder, an acceptor, {@code ServerFactory}) and are {@code ForwardingServer}s
+ *       whose {@code path()} is their socket file; what the two builders share about the address
+ *       (a path, a {@code UnixDomainSocketAddress}, an abstract name for datagrams, the file's
+ *       permissions) is the package-private {@code UnixEndpoint}.</li>
  *   <li>{@link dev.socketserver.unix.UnixDatagramServer}: datagram servers over the Foreign
  *       Function and Memory API on libc, since the JDK has no AF_UNIX datagram sockets. All native
  *       code is in package-private classes: {@code Libc} (the downcalls, errno turned into
@@ -40,6 +45,6 @@ module dev.socketserver.unix {
 
   // systemd socket activation for every stream transport's inheritedChannel() (SocketActivation):
   // descriptor 3 is adopted with libc, which only this module may call.
-  provides dev.socketserver.spi.SocketActivator with
+  provides dev.socketserver.engine.endpoint.SocketActivator with
       dev.socketserver.unix.SocketActivation.Provider;
 }

@@ -119,6 +119,17 @@ public interface Connection extends AutoCloseable {
   SocketAddress remoteAddress();
 
   /**
+   * Returns the server that accepted this connection (Python's {@code self.server}), for
+   * example so that its handler can {@link Server#shutdown()} it. Callable from any thread.
+   *
+   * @implSpec The default implementation throws: for connections no server accepted.
+   * @throws IllegalStateException on a client's connection, which no server accepted
+   */
+  default Server server() {
+    throw new IllegalStateException("a client connection has no server: " + this);
+  }
+
+  /**
    * Returns the PROXY protocol header the server's trusted proxy sent, or empty if the server
    * does not speak the protocol (see {@code StreamServerBuilder.proxyProtocol}). With a header,
    * {@link #remoteAddress()} is the original client and {@link ProxyHeader#proxy()} the proxy.

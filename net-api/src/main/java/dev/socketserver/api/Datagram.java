@@ -36,6 +36,17 @@ public interface Datagram {
    */
   SocketAddress sender();
 
+  /**
+   * Returns the server that received this datagram (Python's {@code self.server}), for example
+   * so that its handler can {@link Server#shutdown()} it. Callable from any thread.
+   *
+   * @implSpec The default implementation throws: for datagrams no server received.
+   * @throws IllegalStateException on a datagram a client received, which no server did
+   */
+  default Server server() {
+    throw new IllegalStateException("a datagram a client received has no server: " + this);
+  }
+
   /** Returns the address the datagram was received on. */
   SocketAddress localAddress();
 

@@ -2,13 +2,13 @@ package dev.socketserver.api;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.function.Predicate;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The options every server builder has, whatever its transport: handler, concurrency and hooks.
- * Transports extend it with their own options (address, socket options) and {@link #build()}.
+ * Each transport's builder ({@code TcpServer.builder()}, ...) adds its own options (address,
+ * socket options) and {@link #build()}s its server; transport authors implement this through
+ * {@code dev.socketserver.spi.AbstractServerBuilder}.
  *
  * <p>Not thread-safe: configure a builder on one thread. A builder can build several servers;
  * each gets the settings as they were at {@code build()}.
@@ -16,39 +16,22 @@ import org.jspecify.annotations.Nullable;
  * @param <R> the request type the handler serves
  * @param <B> the concrete builder type, returned by every setter
  */
-public abstract class ServerBuilder<R, B extends ServerBuilder<R, B>> {
-  private @Nullable RequestHandler<? super R> handler;
-  private Concurrency concurrency = Concurrency.virtualThreads();
-  private @Nullable ErrorHandler<? super R> errorHandler;
-  private @Nullable Predicate<? super R> filter;
-  private Runnable timeoutHook = ServerBuilder::nothing;
-  private @Nullable Runnable serviceAction;
-  private Duration serviceInterval = Duration.ofMillis(500);
-  private Duration drainTimeout = Duration.ofSeconds(30);
+public interface ServerBuilder<R, B extends ServerBuilder<R, B>> {
 
-  /** For transports: creates a builder with the defaults. */
-  protected ServerBuilder() {}
-
-  /** Sets the handler called for each request. Required. */
-  public final B handler(RequestHandler<? super R> requestHandler) {
-    this.handler = Objects.requireNonNull(requestHandler, "handler");
-    return self();
-  }
+  /**
+   * Sets the handler called for each request. Required. A handler reaches its server through
+   * its request ({@link Connection#server()}, {@link Datagram#server()}).
+   */
+  B handler(RequestHandler<? super R> requestHandler);
 
   /** Sets the concurrency policy; the default is {@link Concurrency#virtualThreads()}. */
-  public final B concurrency(Concurrency policy) {
-    this.concurrency = Objects.requireNonNull(policy, "concurrency");
-    return self();
-  }
+  B concurrency(Concurrency policy);
 
   /**
    * Sets the error handler, told of every request whose handler threw (Python's
    * {@code handle_error}). The default logs a WARN naming the client, with the stack trace.
    */
-  public final B errorHandler(ErrorHandler<? super R> onError) {
-    this.errorHandler = Objects.requireNonNull(onError, "errorHandler");
-    return self();
-  }
+  B errorHandler(ErrorHandler<? super R> onError);
 
   /**
    * Sets the request filter (Python's {@code verify_request}). It runs on the request's own
@@ -60,19 +43,13 @@ public abstract class ServerBuilder<R, B extends ServerBuilder<R, B>> {
    * {@code dev.socketserver.Server}), a filter that throws at WARN with its stack trace; both at
    * most 10 lines per 10 s, then one line saying how many more there were.
    */
-  public final B filter(Predicate<? super R> accept) {
-    this.filter = Objects.requireNonNull(accept, "filter");
-    return self();
-  }
+  B filter(Predicate<? super R> accept);
 
   /**
    * Sets the hook run when {@link Server#handleRequest(Duration)} sees no request in time
    * (Python's {@code handle_timeout}). It runs on the thread that called {@code handleRequest}.
    */
-  public final B onTimeout(Runnable hook) {
-    this.timeoutHook = Objects.requireNonNull(hook, "onTimeout");
-    return self();
-  }
+  B onTimeout(Runnable hook);
 
   /**
    * Sets an action the serving thread runs about every {@code interval} while it serves
@@ -81,14 +58,7 @@ public abstract class ServerBuilder<R, B extends ServerBuilder<R, B>> {
    *
    * @throws IllegalArgumentException if {@code interval} is not positive
    */
-  public final B serviceAction(Duration interval, Runnable action) {
-    if (interval.isNegative() || interval.isZero()) {
-      throw new IllegalArgumentException("service interval must be positive: " + interval);
-    }
-    this.serviceInterval = interval;
-    this.serviceAction = Objects.requireNonNull(action, "action");
-    return self();
-  }
+  B serviceAction(Duration interval, Runnable action);
 
   /**
    * Sets how long {@link Server#close()} lets requests in flight finish before it force-closes
@@ -96,10 +66,7 @@ public abstract class ServerBuilder<R, B extends ServerBuilder<R, B>> {
    *
    * @throws IllegalArgumentException if {@code timeout} is negative
    */
-  public final B drainTimeout(Duration timeout) {
-    this.drainTimeout = ConnectionOptions.requireTimeout("drainTimeout", timeout);
-    return self();
-  }
+  B drainTimeout(Duration timeout);
 
   /**
    * Binds, listens and returns the server, ready to serve.
@@ -108,50 +75,5 @@ public abstract class ServerBuilder<R, B extends ServerBuilder<R, B>> {
    *     message says which address and what to do. Nothing is left open.
    * @throws IllegalStateException if a required option (the handler, an address) is missing
    */
-  public abstract Server build() throws IOException;
-
-  /**
-   * For transports: returns whether this transport serves {@link Concurrency#processes(int)},
-   * whose workers share one address with SO_REUSEPORT; false unless a transport says otherwise.
-   */
-  protected boolean sharesAddressAcrossProcesses() {
-    return false;
-  }
-
-  /**
-   * For transports: returns the settings collected so far.
-   *
-   * @throws IllegalStateException if no handler was set, or the policy is
-   *     {@link Concurrency#processes(int)} and this transport cannot share its socket between
-   *     processes
-   */
-  protected final ServerSettings<R> settings() {
-    RequestHandler<? super R> h = handler;
-    if (h == null) {
-      throw new IllegalStateException("no handler: call handler(...) before build()");
-    }
-    if (concurrency.mode() == Concurrency.Mode.PROCESSES && !sharesAddressAcrossProcesses()) {
-      throw new IllegalStateException(
-          "Concurrency." + concurrency + " needs worker processes that share one address with"
-              + " SO_REUSEPORT, which " + getClass().getNestHost().getSimpleName()
-              + " cannot do (only TCP and UDP sockets can share a port): use"
-              + " Concurrency.virtualThreads() in one process, or a TCP server for processes(n)");
-    }
-    return new ServerSettings<>(
-        h,
-        concurrency,
-        errorHandler,
-        filter,
-        timeoutHook,
-        serviceAction,
-        serviceInterval,
-        drainTimeout);
-  }
-
-  private static void nothing() {}
-
-  @SuppressWarnings("unchecked") // B is this builder's own type by the class's contract
-  private B self() {
-    return (B) this;
-  }
+  Server build() throws IOException;
 }

@@ -1,9 +1,7 @@
 package dev.socketserver.api;
 
 import java.time.Duration;
-import java.util.Objects;
 import javax.net.ssl.SSLContext;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The options of every stream server builder (TCP, Unix stream): {@link ServerBuilder}'s plus
@@ -15,21 +13,13 @@ import org.jspecify.annotations.Nullable;
  * per connection, so at {@code n} open connections it stops accepting and further clients wait
  * in the kernel's backlog (each wait is counted in {@link ServerMetrics#limitWaits()}).
  *
- * <p>Not thread-safe: configure a builder on one thread.
+ * <p>Not thread-safe: configure a builder on one thread. Transport authors implement this
+ * through {@code dev.socketserver.spi.AbstractStreamServerBuilder}.
  *
  * @param <B> the concrete builder type, returned by every setter
  */
-public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
+public interface StreamServerBuilder<B extends StreamServerBuilder<B>>
     extends ServerBuilder<Connection, B> {
-  private ConnectionOptions options = ConnectionOptions.defaults();
-  private Duration idleTimeout = Duration.ZERO;
-  private Duration maxLifetime = Duration.ZERO;
-  private @Nullable TlsOptions tls;
-  private @Nullable ProxyProtocol proxyProtocol;
-  private long inboundBudget = StreamSettings.defaultInboundBudget();
-
-  /** For transports: creates a builder with the defaults. */
-  protected StreamServerBuilder() {}
 
   /**
    * Sets the initial read timeout of every connection ({@link Duration#ZERO}, the default: none).
@@ -37,10 +27,7 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
    *
    * @throws IllegalArgumentException if {@code timeout} is negative
    */
-  public final B readTimeout(Duration timeout) {
-    options = options.withReadTimeout(timeout);
-    return me();
-  }
+  B readTimeout(Duration timeout);
 
   /**
    * Sets the initial write timeout of every connection ({@link Duration#ZERO}, the default:
@@ -48,20 +35,14 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
    *
    * @throws IllegalArgumentException if {@code timeout} is negative
    */
-  public final B writeTimeout(Duration timeout) {
-    options = options.withWriteTimeout(timeout);
-    return me();
-  }
+  B writeTimeout(Duration timeout);
 
   /**
    * Sets the read buffer size (Python's {@code rbufsize}); 8 KiB by default.
    *
    * @throws IllegalArgumentException if {@code size} is out of 1..16 MiB
    */
-  public final B readBufferSize(int size) {
-    options = options.withReadBufferSize(size);
-    return me();
-  }
+  B readBufferSize(int size);
 
   /**
    * Sets the write buffer size (Python's {@code wbufsize}); 8 KiB by default, 0 for unbuffered
@@ -69,10 +50,7 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
    *
    * @throws IllegalArgumentException if {@code size} is out of 0..16 MiB
    */
-  public final B writeBufferSize(int size) {
-    options = options.withWriteBufferSize(size);
-    return me();
-  }
+  B writeBufferSize(int size);
 
   /**
    * Closes a connection that moves no byte either way for {@code timeout} ({@link Duration#ZERO},
@@ -82,10 +60,7 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
    *
    * @throws IllegalArgumentException if {@code timeout} is negative
    */
-  public final B idleTimeout(Duration timeout) {
-    this.idleTimeout = ConnectionOptions.requireTimeout("idleTimeout", timeout);
-    return me();
-  }
+  B idleTimeout(Duration timeout);
 
   /**
    * Closes a connection once it has been open for {@code lifetime} ({@link Duration#ZERO}, the
@@ -94,15 +69,10 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
    *
    * @throws IllegalArgumentException if {@code lifetime} is negative
    */
-  public final B maxConnectionLifetime(Duration lifetime) {
-    this.maxLifetime = ConnectionOptions.requireTimeout("maxConnectionLifetime", lifetime);
-    return me();
-  }
+  B maxConnectionLifetime(Duration lifetime);
 
   /** Serves TLS with {@code context}'s keys and the defaults of {@link TlsOptions#of}. */
-  public final B tls(SSLContext context) {
-    return tls(TlsOptions.of(context));
-  }
+  B tls(SSLContext context);
 
   /**
    * Serves TLS as {@code options} say. The handshake runs on each connection's own thread
@@ -122,10 +92,7 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
    * failing with an {@link javax.net.ssl.SSLException} "TLS renegotiation refused: ...", counted
    * in {@link ServerMetrics#renegotiationsRefused()} (see {@link TlsOptions}).
    */
-  public final B tls(TlsOptions options) {
-    this.tls = Objects.requireNonNull(options, "tls");
-    return me();
-  }
+  B tls(TlsOptions options);
 
   /**
    * Expects every connection to start with a PROXY protocol header (HAProxy's v1 or v2) from a
@@ -135,10 +102,7 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
    * is closed with a WARN log line and counted as rejected. The header is read on the
    * connection's own thread, before TLS and before the filter, which thus sees the client.
    */
-  public final B proxyProtocol(ProxyProtocol protocol) {
-    this.proxyProtocol = Objects.requireNonNull(protocol, "proxyProtocol");
-    return me();
-  }
+  B proxyProtocol(ProxyProtocol protocol);
 
   /**
    * Sets the server-wide inbound memory budget: the most bytes all connections together may hold
@@ -159,27 +123,5 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>>
    *
    * @throws IllegalArgumentException if {@code bytes} is less than 64 KiB
    */
-  public final B inboundBudget(long bytes) {
-    if (bytes < StreamSettings.MIN_INBOUND_BUDGET) {
-      throw new IllegalArgumentException(
-          "inboundBudget < " + StreamSettings.MIN_INBOUND_BUDGET + " bytes: " + bytes);
-    }
-    this.inboundBudget = bytes;
-    return me();
-  }
-
-  /** For transports: returns everything this builder collected for the stream core. */
-  protected final StreamSettings streamSettings() {
-    return new StreamSettings(options, idleTimeout, maxLifetime, tls, proxyProtocol, inboundBudget);
-  }
-
-  /** For transports: returns the connection options collected so far. */
-  protected final ConnectionOptions connectionOptions() {
-    return options;
-  }
-
-  @SuppressWarnings("unchecked") // B is this builder's own type by the class's contract
-  private B me() {
-    return (B) this;
-  }
+  B inboundBudget(long bytes);
 }

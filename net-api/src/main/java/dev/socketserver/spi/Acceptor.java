@@ -1,18 +1,25 @@
 package dev.socketserver.spi;
 
-import dev.socketserver.engine.core.ServerCore;
-
+import dev.socketserver.api.Server;
 import java.io.IOException;
 import java.net.SocketAddress;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a transport gives the {@link ServerCore}: a source of requests on a bound socket, and
- * how to close them.
+ * What a transport gives the server core ({@link dev.socketserver.spi.factory.ServerFactory}): a
+ * source of requests on a bound socket, and how to close them.
  *
- * <p>{@link #accept}, {@link #closeListener()} and {@link #terminated()} are called by one thread
- * at a time (the core serialises them); {@link #wakeup()}, {@link #finish} and {@link #abort} may
- * be called from any thread.
+ * <p>Threads: {@link #accept}, {@link #closeListener()} and {@link #terminated()} are called by
+ * one thread at a time (the core serialises them); {@link #prepare}, {@link #verify} and
+ * {@link #finish} run on the request's own thread; {@link #wakeup()}, {@link #abort} and
+ * {@link #describe} may be called from any thread, concurrently with the rest.
+ *
+ * <p>Who closes what: the acceptor owns the bound socket from the moment it is opened; the core
+ * calls {@link #closeListener()} once when the server stops accepting (after which
+ * {@link #accept} is not called again) and {@link #terminated()} once when every request is done,
+ * where the acceptor releases what is left. Each accepted request is closed exactly once by the
+ * core, with {@link #finish} after its handler or {@link #abort} when the server stops it; the
+ * handler never closes it.
  *
  * @param <R> the request type
  */
@@ -23,6 +30,14 @@ public interface Acceptor<R> {
    * for ever; zero: do not wait) or {@link #wakeup()} was called.
    */
   @Nullable R accept(long timeoutNanos) throws IOException;
+
+  /**
+   * Tells the acceptor the server it feeds, once, before the first {@link #accept}: a transport
+   * whose requests offer {@code server()} ({@link dev.socketserver.api.Connection#server()},
+   * {@link dev.socketserver.api.Datagram#server()}) hands it to each request. By default
+   * nothing.
+   */
+  default void attach(Server server) {}
 
   /** Makes a blocked or the next {@link #accept} return promptly. */
   void wakeup();

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Connection;
-import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerMetrics;
 import dev.socketserver.api.testing.Await;
 import dev.socketserver.tcp.TcpServer;
@@ -38,7 +37,7 @@ class SocketServerMetricsTest {
   private final AtomicBoolean refuse = new AtomicBoolean();
 
   /** Echoes one line, or throws for the line "boom"; the filter refuses while {@link #refuse}. */
-  private Server echoServer() throws IOException {
+  private TcpServer echoServer() throws IOException {
     return TcpServer.builder()
         .bind("127.0.0.1", 0)
         .concurrency(Concurrency.virtualThreads())
@@ -57,8 +56,8 @@ class SocketServerMetricsTest {
   }
 
   /** Sends {@code line} and returns everything the server sent until it closed. */
-  private static String exchange(Server server, String line) throws IOException {
-    InetSocketAddress a = (InetSocketAddress) server.localAddress();
+  private static String exchange(TcpServer server, String line) throws IOException {
+    InetSocketAddress a = server.localAddress();
     try (Socket s = new Socket(a.getAddress(), a.getPort())) {
       s.getOutputStream().write((line + "\n").getBytes(UTF_8));
       s.getOutputStream().flush();
@@ -67,7 +66,7 @@ class SocketServerMetricsTest {
   }
 
   /** One echoed, one failed and one refused connection, all three closed and counted. */
-  private void runThreeConnections(Server server) throws IOException {
+  private void runThreeConnections(TcpServer server) throws IOException {
     assertEquals("hi\n", exchange(server, "hi"));
     exchange(server, "boom");
     refuse.set(true);
@@ -82,8 +81,8 @@ class SocketServerMetricsTest {
   @Test
   void metersShowConnectionsRequestsAndDurationsWithTheirTags() throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    try (Server server = echoServer()) {
-      int port = ((InetSocketAddress) server.localAddress()).getPort();
+    try (TcpServer server = echoServer()) {
+      int port = server.localAddress().getPort();
       SocketServerMetrics.of(server, Tags.of("server", "echo")).bindTo(registry);
       server.start();
       runThreeConnections(server);
@@ -127,7 +126,7 @@ class SocketServerMetricsTest {
   @Test
   void prometheusTextNamesFollowTheConventions() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (Server server = echoServer()) {
+    try (TcpServer server = echoServer()) {
       SocketServerMetrics.of(server).bindTo(registry);
       server.start();
       runThreeConnections(server);
@@ -161,7 +160,7 @@ class SocketServerMetricsTest {
   @Test
   void bindingTwiceToOneRegistryCountsEachConnectionOnce() throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    try (Server server = echoServer()) {
+    try (TcpServer server = echoServer()) {
       SocketServerMetrics metrics = SocketServerMetrics.of(server);
       metrics.bindTo(registry);
       metrics.bindTo(registry);
@@ -180,7 +179,7 @@ class SocketServerMetricsTest {
   @Test
   void aListenerThatThrowsNeitherStopsClosesNorOtherListeners() throws Exception {
     AtomicInteger closed = new AtomicInteger();
-    try (Server server = echoServer()) {
+    try (TcpServer server = echoServer()) {
       server.addListener(d -> {
         throw new IllegalStateException("listener bug!");
       });
@@ -195,7 +194,7 @@ class SocketServerMetricsTest {
   @Test
   void aServerWithNoBinderServesAndCountsAsBefore() throws Exception {
     MeterRegistry registry = new SimpleMeterRegistry();
-    try (Server server = echoServer()) {
+    try (TcpServer server = echoServer()) {
       server.start();
       runThreeConnections(server);
       assertEquals(3, server.metrics().accepted());

@@ -3,18 +3,18 @@ package dev.socketserver.tcp;
 import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.Server;
-import dev.socketserver.api.ServerSettings;
-import dev.socketserver.api.StreamServerBuilder;
-import dev.socketserver.engine.telemetry.Counters;
 import dev.socketserver.engine.endpoint.InheritedListener;
 import dev.socketserver.engine.endpoint.IpBinding;
+import dev.socketserver.engine.endpoint.IpEndpoint;
 import dev.socketserver.engine.prefork.Prefork;
-import dev.socketserver.engine.core.ServerCore;
 import dev.socketserver.engine.stream.StreamAcceptor;
+import dev.socketserver.engine.telemetry.Counters;
+import dev.socketserver.spi.AbstractStreamServerBuilder;
+import dev.socketserver.spi.ForwardingServer;
+import dev.socketserver.spi.ServerSettings;
+import dev.socketserver.spi.factory.ServerFactory;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.net.ProtocolFamily;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
@@ -22,14 +22,13 @@ import java.nio.channels.SocketChannel;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import org.jspecify.annotations.Nullable;
 
 /**
- * TCP servers: Python's {@code TCPServer}, {@code ThreadingTCPServer} and friends, chosen by
+ * A TCP server: Python's {@code TCPServer}, {@code ThreadingTCPServer} and friends, chosen by
  * {@link dev.socketserver.api.Concurrency} policy.
  *
  * {@snippet :
- * try (Server server = TcpServer.builder()
+ * try (TcpServer server = TcpServer.builder()
  *         .bind(new InetSocketAddress("localhost", 3130))
  *         .concurrency(Concurrency.virtualThreads().limit(10_000))
  *         .handler(c -> c.input().transferTo(c.output()))
@@ -40,10 +39,29 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The address family follows the bind address: an IPv4 address gives an IPv4 socket, an IPv6
  * address an IPv6 socket, and the wildcard ({@code bind(port)}, or host {@code ""}) a dual-stack
- * socket that accepts both where the OS allows it.
+ * socket that accepts both where the OS allows it. {@link #localAddress()} is that address,
+ * port 0 resolved, ready for {@link TcpClient#connect(InetSocketAddress, java.time.Duration)}.
+ *
+ * <p>Lifecycle as every {@link Server}. Who closes what: the server owns its listening socket and
+ * every connection it accepted; {@link #close()} a second time returns at once. Thread-safe:
+ * every method may be called from any thread, a handler included ({@link Connection#server()}).
  */
-public final class TcpServer {
-  private TcpServer() {}
+public final class TcpServer extends ForwardingServer {
+  private TcpServer(Server server) {
+    super(server);
+  }
+
+  /** {@inheritDoc} Always an {@code InetSocketAddress}. */
+  @Override
+  public InetSocketAddress localAddress() {
+    return (InetSocketAddress) super.localAddress();
+  }
+
+  @Override
+  public TcpServer start() {
+    super.start();
+    return this;
+  }
 
   /** Returns a new builder. */
   public static Builder builder() {
@@ -55,12 +73,9 @@ public final class TcpServer {
    *
    * <p>Not thread-safe: configure it on one thread.
    */
-  public static final class Builder extends StreamServerBuilder<Builder> {
-    private @Nullable InetSocketAddress address;
-    private boolean inherited;
+  public static final class Builder extends AbstractStreamServerBuilder<Builder> {
+    private final IpEndpoint endpoint = new IpEndpoint("TCP server", true);
     private int backlog = 1024;
-    private boolean reuseAddress = true;
-    private boolean reusePort;
     private final Map<SocketOption<?>, Object> connectionOptions = new LinkedHashMap<>();
 
     private Builder() {
@@ -69,8 +84,7 @@ public final class TcpServer {
 
     /** Binds to {@code address}; port 0 picks a free port. */
     public Builder bind(InetSocketAddress address) {
-      this.address = Objects.requireNonNull(address, "address");
-      this.inherited = false;
+      endpoint.bind(address);
       return this;
     }
 
@@ -81,7 +95,8 @@ public final class TcpServer {
      * @throws IllegalArgumentException if {@code port} is out of 0..65535
      */
     public Builder bind(String host, int port) {
-      return bind(IpBinding.address(host, port));
+      endpoint.bind(host, port);
+      return this;
     }
 
     /**
@@ -90,7 +105,8 @@ public final class TcpServer {
      * @throws IllegalArgumentException if {@code port} is out of 0..65535
      */
     public Builder bind(int port) {
-      return bind(IpBinding.address("", port));
+      endpoint.bind("", port);
+      return this;
     }
 
     /**
@@ -116,8 +132,7 @@ public final class TcpServer {
      * {@link Concurrency#processes(int)}.
      */
     public Builder inheritedChannel() {
-      this.inherited = true;
-      this.address = null;
+      endpoint.inherit();
       return this;
     }
 
@@ -141,7 +156,7 @@ public final class TcpServer {
      * connections linger in TIME_WAIT; on by default.
      */
     public Builder reuseAddress(boolean on) {
-      this.reuseAddress = on;
+      endpoint.reuseAddress(on);
       return this;
     }
 
@@ -150,7 +165,7 @@ public final class TcpServer {
      * same port and the kernel spreads connections across them; off by default.
      */
     public Builder reusePort(boolean on) {
-      this.reusePort = on;
+      endpoint.reusePort(on);
       return this;
     }
 
@@ -186,7 +201,7 @@ public final class TcpServer {
      * once they listen (see there); in a worker it returns the worker's own server.
      */
     @Override
-    public Server build() throws IOException {
+    public TcpServer build() throws IOException {
       var settings = settings();
       var options = Map.copyOf(connectionOptions);
       try (SocketChannel probe = SocketChannel.open()) {
@@ -197,47 +212,30 @@ public final class TcpServer {
           }
         }
       }
-      if (settings.concurrency().mode() == Concurrency.Mode.PROCESSES) {
-        if (inherited) {
-          throw new IllegalStateException(
-              "Concurrency.processes(n) binds the port in each worker and cannot share an inherited"
-                  + " channel: use bind(...), or another policy with inheritedChannel()");
-        }
-        return Prefork.build(
-            "tcp", settings, address(), Builder::reservation, (s, a) -> serve(s, bound(a, true), options, () -> {}));
-      }
-      if (inherited) {
+      if (endpoint.inherited(settings.concurrency())) {
         InheritedListener<ServerSocketChannel> listener = InheritedListener.take("TCP server", false);
         return serve(settings, listener.channel(), options, listener.afterClose());
       }
-      return serve(settings, bound(address(), false), options, () -> {});
+      InetSocketAddress a = endpoint.address();
+      if (settings.concurrency().mode() == Concurrency.Mode.PROCESSES) {
+        Server server = Prefork.build(
+            "tcp", settings, a, Builder::reservation, (s, at) -> serve(s, listen(at, true), options, () -> {}));
+        return server instanceof TcpServer worker ? worker : new TcpServer(server);
+      }
+      return serve(settings, listen(a, false), options, () -> {});
     }
 
-    private Server serve(
+    private TcpServer serve(
         ServerSettings<Connection> settings,
         ServerSocketChannel listener,
         Map<SocketOption<?>, Object> options,
         Runnable afterClose)
         throws IOException {
-      Counters counters = new Counters();
       String name = "tcp " + listener.getLocalAddress();
-      StreamAcceptor acceptor =
-          StreamAcceptor.open(
-              listener,
-              name,
-              streamSettings(),
-              channel -> configure(channel, options),
-              counters,
-              afterClose);
-      return new ServerCore<>(name, settings, acceptor, counters);
-    }
-
-    private InetSocketAddress address() throws IOException {
-      InetSocketAddress a = address;
-      if (a == null) {
-        throw new IllegalStateException("no address: call bind(...) or inheritedChannel() before build()");
-      }
-      return IpBinding.resolved(a, "TCP server");
+      var stream = streamSettings();
+      return ServerFactory.create(name, settings, traffic -> StreamAcceptor.open(
+          listener, name, stream, channel -> configure(channel, options), Counters.of(traffic), afterClose),
+          TcpServer::new);
     }
 
     /**
@@ -246,40 +244,19 @@ public final class TcpServer {
      * socket outside the workers' group can bind the port while they are all down.
      */
     private static Prefork.Reserved reservation(InetSocketAddress a) throws IOException {
-      ProtocolFamily family = IpBinding.family(a);
-      SocketChannel socket = family == null ? SocketChannel.open() : SocketChannel.open(family);
-      try {
-        IpBinding.reuse(socket, false, false);
-        Prefork.reusePort(socket);
-        socket.bind(a);
-        return Prefork.Reserved.by(socket);
-      } catch (BindException e) {
-        socket.close();
-        throw IpBinding.bindFailure("TCP server", a, e);
-      } catch (IOException | RuntimeException e) {
-        socket.close();
-        throw e;
-      }
+      SocketChannel socket = IpBinding.bound(
+          "TCP server", a, f -> f == null ? SocketChannel.open() : SocketChannel.open(f), (s, at) -> {
+            IpBinding.reuse(s, false, false);
+            Prefork.reusePort(s);
+            s.bind(at);
+          });
+      return Prefork.Reserved.by(socket);
     }
 
-    private ServerSocketChannel bound(InetSocketAddress a, boolean worker) throws IOException {
-      ProtocolFamily family = IpBinding.family(a);
-      ServerSocketChannel listener =
-          family == null ? ServerSocketChannel.open() : ServerSocketChannel.open(family);
-      try {
-        IpBinding.reuse(listener, reuseAddress, reusePort && !worker);
-        if (worker) {
-          Prefork.reusePort(listener);
-        }
-        listener.bind(a, backlog);
-        return listener;
-      } catch (BindException e) {
-        listener.close();
-        throw IpBinding.bindFailure("TCP server", a, e);
-      } catch (IOException | RuntimeException e) {
-        listener.close();
-        throw e;
-      }
+    private ServerSocketChannel listen(InetSocketAddress a, boolean worker) throws IOException {
+      return endpoint.open(
+          a, f -> f == null ? ServerSocketChannel.open() : ServerSocketChannel.open(f),
+          (listener, at) -> listener.bind(at, backlog), worker);
     }
 
     @SuppressWarnings("unchecked") // each value was put with its own option's type

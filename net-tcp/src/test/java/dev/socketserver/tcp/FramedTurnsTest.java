@@ -15,10 +15,8 @@ import dev.socketserver.api.Connection;
 import dev.socketserver.api.DrainReport;
 import dev.socketserver.api.Handlers;
 import dev.socketserver.api.RequestHandler;
-import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerMetrics;
 import dev.socketserver.api.testing.Await;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,12 +46,12 @@ class FramedTurnsTest {
     return line.toUpperCase(Locale.ROOT);
   });
 
-  private static Server serve(TcpServer.Builder builder) throws Exception {
+  private static TcpServer serve(TcpServer.Builder builder) throws Exception {
     return builder.bind("127.0.0.1", 0).build().start();
   }
 
-  private static Connection connect(Server server) throws Exception {
-    return TcpClient.connect((InetSocketAddress) server.localAddress(), WAIT);
+  private static Connection connect(TcpServer server) throws Exception {
+    return TcpClient.connect(server.localAddress(), WAIT);
   }
 
   private static void send(Connection c, String s) throws Exception {
@@ -63,7 +61,7 @@ class FramedTurnsTest {
 
   @Test
   void anIdleConnectionHoldsNoThreadAndTheNextFrameStartsOne() throws Exception {
-    try (Server server = serve(TcpServer.builder().handler(upper));
+    try (TcpServer server = serve(TcpServer.builder().handler(upper));
         Connection c = connect(server)) {
       send(c, "one\n");
       assertEquals("ONE", c.readLine(64));
@@ -88,7 +86,7 @@ class FramedTurnsTest {
 
   @Test
   void pipelinedFramesAreAllAnsweredInOrder() throws Exception {
-    try (Server server = serve(TcpServer.builder().handler(upper));
+    try (TcpServer server = serve(TcpServer.builder().handler(upper));
         Connection c = connect(server)) {
       send(c, "a\nb\nc\n");
       assertEquals("A", c.readLine(64));
@@ -103,7 +101,7 @@ class FramedTurnsTest {
    */
   @Test
   void framesSplitAcrossTurnsAreReassembled() throws Exception {
-    try (Server server = serve(TcpServer.builder()
+    try (TcpServer server = serve(TcpServer.builder()
         .handler(Handlers.lines(300, line -> line.toUpperCase(Locale.ROOT))))) {
       qt().withExamples(60)
           .forAll(lists().of(integers().between(0, 120)).ofSizeBetween(1, 12),
@@ -118,7 +116,7 @@ class FramedTurnsTest {
     }
   }
 
-  private static void exchangeInPieces(Server server, List<Integer> lineLengths, List<Integer> cuts)
+  private static void exchangeInPieces(TcpServer server, List<Integer> lineLengths, List<Integer> cuts)
       throws Exception {
     StringBuilder all = new StringBuilder();
     List<String> lines = new ArrayList<>();
@@ -163,7 +161,7 @@ class FramedTurnsTest {
 
   @Test
   void manyConnectionsTalkingAtOnceAreEachAnsweredInOrder() throws Exception {
-    try (Server server = serve(TcpServer.builder()
+    try (TcpServer server = serve(TcpServer.builder()
         .handler(Handlers.lines(64, line -> line.toUpperCase(Locale.ROOT))))) {
       List<CompletableFuture<Void>> clients = new ArrayList<>();
       for (int k = 0; k < 100; k++) {
@@ -188,7 +186,7 @@ class FramedTurnsTest {
   @Test
   void aTruncatedLastFrameFailsTheConnection() throws Exception {
     AtomicReference<Throwable> error = new AtomicReference<>();
-    try (Server server = serve(TcpServer.builder().handler(upper)
+    try (TcpServer server = serve(TcpServer.builder().handler(upper)
         .errorHandler((Connection c, Throwable t) -> error.set(t)));
         Connection c = connect(server)) {
       send(c, "whole\npart");
@@ -203,7 +201,7 @@ class FramedTurnsTest {
   @Test
   void anErrorInALaterTurnGoesToTheErrorHandlerAndClosesTheConnection() throws Exception {
     AtomicReference<Throwable> error = new AtomicReference<>();
-    try (Server server = serve(TcpServer.builder()
+    try (TcpServer server = serve(TcpServer.builder()
         .handler(Handlers.lines(64, line -> {
           if (line.equals("boom")) {
             throw new IllegalStateException("boom");
@@ -224,7 +222,7 @@ class FramedTurnsTest {
 
   @Test
   void shutdownNowClosesIdleConnectionsWithoutThreads() throws Exception {
-    Server server = serve(TcpServer.builder().handler(upper));
+    TcpServer server = serve(TcpServer.builder().handler(upper));
     List<Connection> clients = new ArrayList<>();
     try {
       for (int i = 0; i < 20; i++) {
@@ -252,7 +250,7 @@ class FramedTurnsTest {
 
   @Test
   void drainWaitsForAnIdleConnectionAndCutsItAtTheDeadline() throws Exception {
-    try (Server server = serve(TcpServer.builder().handler(upper));
+    try (TcpServer server = serve(TcpServer.builder().handler(upper));
         Connection c = connect(server)) {
       send(c, "hi\n");
       assertEquals("HI", c.readLine(64));
@@ -265,7 +263,7 @@ class FramedTurnsTest {
 
   @Test
   void theLimitCountsAConnectionServedInTurnsForItsWholeLife() throws Exception {
-    try (Server server = serve(TcpServer.builder()
+    try (TcpServer server = serve(TcpServer.builder()
         .concurrency(Concurrency.virtualThreads().limit(1))
         .handler(upper));
         Connection first = connect(server)) {
@@ -288,7 +286,7 @@ class FramedTurnsTest {
         TcpServer.builder().readTimeout(Duration.ofSeconds(30)),
         TcpServer.builder().concurrency(Concurrency.platformThreads()))) {
       answeredBy.clear();
-      try (Server server = serve(builder.handler(upper));
+      try (TcpServer server = serve(builder.handler(upper));
           Connection c = connect(server)) {
         send(c, "one\n");
         assertEquals("ONE", c.readLine(64));

@@ -10,11 +10,9 @@ import dev.socketserver.api.Connection;
 import dev.socketserver.api.ProxyHeader;
 import dev.socketserver.api.ProxyProtocol;
 import dev.socketserver.api.RequestHandler;
-import dev.socketserver.api.Server;
 import dev.socketserver.api.testing.Await;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -49,7 +47,7 @@ class ProxyProtocolTest {
         + c.readLine(100) + "\n").getBytes(UTF_8));
   };
 
-  static Server server;
+  static TcpServer server;
   static Process haproxy;
   static int v1Port;
   static int v2Port;
@@ -63,7 +61,7 @@ class ProxyProtocolTest {
     server = TcpServer.builder().bind("127.0.0.1", 0)
         .proxyProtocol(ProxyProtocol.trusting("127.0.0.1/32", "::1"))
         .handler(SEEN).build().start();
-    int ours = ((InetSocketAddress) server.localAddress()).getPort();
+    int ours = server.localAddress().getPort();
     v1Port = freePort();
     v2Port = freePort();
     Path config = dir.resolve("haproxy.cfg");
@@ -159,11 +157,11 @@ class ProxyProtocolTest {
 
   @Test
   void aForgedHeaderFromAnUntrustedSourceIsRejected() throws Exception {
-    try (Server strict = TcpServer.builder().bind("127.0.0.1", 0)
+    try (TcpServer strict = TcpServer.builder().bind("127.0.0.1", 0)
         .proxyProtocol(ProxyProtocol.trusting("10.0.0.0/8"))
         .handler(SEEN).build().start()) {
       int handled = HANDLED.get();
-      try (Connection c = TcpClient.connect((InetSocketAddress) strict.localAddress(), Duration.ofSeconds(5))) {
+      try (Connection c = TcpClient.connect(strict.localAddress(), Duration.ofSeconds(5))) {
         c.output().write("PROXY TCP4 203.0.113.9 127.0.0.1 4444 80\r\nhello\n".getBytes(UTF_8));
         c.output().flush();
         assertEquals(-1, c.input().read());
@@ -179,7 +177,7 @@ class ProxyProtocolTest {
   void aTrustedSourceWithoutAHeaderIsRejected() throws Exception {
     int handled = HANDLED.get();
     long rejected = server.metrics().rejected();
-    try (Connection c = TcpClient.connect((InetSocketAddress) server.localAddress(), Duration.ofSeconds(5))) {
+    try (Connection c = TcpClient.connect(server.localAddress(), Duration.ofSeconds(5))) {
       c.output().write("hello\n".getBytes(UTF_8));
       c.output().flush();
       assertEquals(-1, c.input().read());

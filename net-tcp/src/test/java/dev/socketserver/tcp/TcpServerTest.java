@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Connection;
-import dev.socketserver.api.Server;
 import dev.socketserver.api.testing.Await;
 import dev.socketserver.api.testing.Descriptors;
 import java.io.IOException;
@@ -25,8 +24,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class TcpServerTest {
 
-  private static int port(Server server) {
-    return ((InetSocketAddress) server.localAddress()).getPort();
+  private static int port(TcpServer server) {
+    return server.localAddress().getPort();
   }
 
   @Test
@@ -72,9 +71,9 @@ class TcpServerTest {
   @Test
   void servesOverIpv6Loopback() throws Exception {
     InetAddress v6 = InetAddress.ofLiteral("::1");
-    try (Server server = TcpServer.builder().bind(new InetSocketAddress(v6, 0))
+    try (TcpServer server = TcpServer.builder().bind(new InetSocketAddress(v6, 0))
         .handler(c -> c.output().write((c.remoteAddress() + "\n").getBytes(UTF_8))).build().start()) {
-      assertTrue(((InetSocketAddress) server.localAddress()).getAddress() instanceof Inet6Address);
+      assertTrue(server.localAddress().getAddress() instanceof Inet6Address);
       try (Connection c = TcpClient.connect(new InetSocketAddress(v6, port(server)), Duration.ofSeconds(5))) {
         assertTrue(c.readLine(200).contains("0:0:0:0:0:0:0:1"));
       }
@@ -83,7 +82,7 @@ class TcpServerTest {
 
   @Test
   void aWildcardServerIsDualStack() throws Exception {
-    try (Server server = TcpServer.builder().bind(0).handler(c -> c.output().write('!')).build().start()) {
+    try (TcpServer server = TcpServer.builder().bind(0).handler(c -> c.output().write('!')).build().start()) {
       for (String host : new String[] {"127.0.0.1", "::1"}) {
         try (Connection c = TcpClient.connect(host, port(server), Duration.ofSeconds(5))) {
           assertEquals('!', c.input().read());
@@ -106,7 +105,7 @@ class TcpServerTest {
   @Test
   void handlerThreadsAreNotRetainedAfterRequestsFinish() throws Exception {
     int baseline = Thread.activeCount();
-    try (Server server = TcpServer.builder().bind("127.0.0.1", 0)
+    try (TcpServer server = TcpServer.builder().bind("127.0.0.1", 0)
         .concurrency(Concurrency.platformThreads())
         .handler(c -> c.output().write('.')).build().start()) {
       for (int i = 0; i < 1000; i++) {

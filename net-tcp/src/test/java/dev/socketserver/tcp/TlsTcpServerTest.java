@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.ConnectionOptions;
 import dev.socketserver.api.RequestHandler;
-import dev.socketserver.api.Server;
 import dev.socketserver.api.TlsInfo;
 import dev.socketserver.api.TlsOptions;
 import dev.socketserver.api.testing.Await;
@@ -67,8 +66,8 @@ class TlsTcpServerTest {
   }
 
   /** The server's address under the name "localhost", so that the client sends SNI. */
-  private static InetSocketAddress localhost(Server server) throws IOException {
-    int port = ((InetSocketAddress) server.localAddress()).getPort();
+  private static InetSocketAddress localhost(TcpServer server) throws IOException {
+    int port = server.localAddress().getPort();
     return new InetSocketAddress(InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1}), port);
   }
 
@@ -80,9 +79,9 @@ class TlsTcpServerTest {
   @Test
   void aClientThatNeverCompletesItsHandshakeDoesNotBlockOthers() throws Exception {
     TestCertificates certs = TestCertificates.get();
-    try (Server server = server(TlsOptions.of(certs.serverContext()).handshakeTimeout(Duration.ofMillis(300)))
+    try (TcpServer server = server(TlsOptions.of(certs.serverContext()).handshakeTimeout(Duration.ofMillis(300)))
         .handler(DESCRIBE).build().start()) {
-      InetSocketAddress address = (InetSocketAddress) server.localAddress();
+      InetSocketAddress address = server.localAddress();
       try (Connection stalled = TcpClient.connect(address, Duration.ofSeconds(5))) { // plain: says nothing
         try (Connection c = TcpClient.connect(address, Duration.ofSeconds(5), ConnectionOptions.defaults(),
             TlsOptions.of(certs.anonymousClientContext()))) {
@@ -98,7 +97,7 @@ class TlsTcpServerTest {
   @Test
   void theHandlerSeesSniAlpnAndTheClientCertificate() throws Exception {
     TestCertificates certs = TestCertificates.get();
-    try (Server server = server(TlsOptions.of(certs.serverContext())
+    try (TcpServer server = server(TlsOptions.of(certs.serverContext())
             .clientAuth(TlsOptions.ClientAuth.NEED)
             .applicationProtocols("h2", "http/1.1"))
         .handler(DESCRIBE).build().start()) {
@@ -116,7 +115,7 @@ class TlsTcpServerTest {
   @Test
   void aRequiredClientCertificateThatIsMissingFailsTheHandshake() throws Exception {
     TestCertificates certs = TestCertificates.get();
-    try (Server server = server(TlsOptions.of(certs.serverContext()).clientAuth(TlsOptions.ClientAuth.NEED))
+    try (TcpServer server = server(TlsOptions.of(certs.serverContext()).clientAuth(TlsOptions.ClientAuth.NEED))
         .handler(DESCRIBE).build().start()) {
       // TLS 1.3: the client may finish its side before the server's alert arrives.
       assertThrows(IOException.class, () -> {
@@ -135,7 +134,7 @@ class TlsTcpServerTest {
   @Test
   void aWantedClientCertificateMayBeMissing() throws Exception {
     TestCertificates certs = TestCertificates.get();
-    try (Server server = server(TlsOptions.of(certs.serverContext()).clientAuth(TlsOptions.ClientAuth.WANT))
+    try (TcpServer server = server(TlsOptions.of(certs.serverContext()).clientAuth(TlsOptions.ClientAuth.WANT))
         .handler(DESCRIBE).build().start()) {
       try (Connection c = TcpClient.connect(localhost(server), Duration.ofSeconds(5),
           ConnectionOptions.defaults(), TlsOptions.of(certs.anonymousClientContext()))) {
@@ -148,9 +147,9 @@ class TlsTcpServerTest {
   void opensslSClientTalksToTheServer() throws Exception {
     assumeTrue(Files.isExecutable(OPENSSL), "openssl is not installed (Debian package openssl): interop not tested");
     TestCertificates certs = TestCertificates.get();
-    try (Server server = server(TlsOptions.of(certs.serverContext()).applicationProtocols("h2"))
+    try (TcpServer server = server(TlsOptions.of(certs.serverContext()).applicationProtocols("h2"))
         .handler(DESCRIBE).build().start()) {
-      int port = ((InetSocketAddress) server.localAddress()).getPort();
+      int port = server.localAddress().getPort();
       Process p = new ProcessBuilder(OPENSSL.toString(), "s_client", "-connect", "127.0.0.1:" + port,
           "-servername", "localhost", "-alpn", "h2", "-CAfile", certs.serverCertificatePem().toString(),
           "-verify_return_error", "-quiet")
@@ -174,12 +173,12 @@ class TlsTcpServerTest {
     assumeTrue(Files.isExecutable(OPENSSL), "openssl is not installed (Debian package openssl): interop not tested");
     TestCertificates certs = TestCertificates.get();
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    try (Server server = server(TlsOptions.of(certs.serverContext()))
+    try (TcpServer server = server(TlsOptions.of(certs.serverContext()))
         .handler(ECHO).errorHandler((c, e) -> failure.set(e)).build().start();
         Connection other = TcpClient.connect(localhost(server), Duration.ofSeconds(5),
             ConnectionOptions.defaults(), TlsOptions.of(certs.anonymousClientContext()))) {
       assertEquals("before", exchange(other, "before"));
-      int port = ((InetSocketAddress) server.localAddress()).getPort();
+      int port = server.localAddress().getPort();
       // Interactive (neither -quiet nor -ign_eof): a line "R" makes s_client renegotiate.
       Process p = new ProcessBuilder(OPENSSL.toString(), "s_client", "-connect", "127.0.0.1:" + port,
           "-tls1_2", "-CAfile", certs.serverCertificatePem().toString())
@@ -222,8 +221,8 @@ class TlsTcpServerTest {
   void tls10And11OffersGetAProtocolVersionAlert() throws Exception {
     assumeTrue(Files.isExecutable(OPENSSL), "openssl is not installed (Debian package openssl): interop not tested");
     TestCertificates certs = TestCertificates.get();
-    try (Server server = server(TlsOptions.of(certs.serverContext())).handler(ECHO).build().start()) {
-      int port = ((InetSocketAddress) server.localAddress()).getPort();
+    try (TcpServer server = server(TlsOptions.of(certs.serverContext())).handler(ECHO).build().start()) {
+      int port = server.localAddress().getPort();
       for (String protocol : List.of("-tls1", "-tls1_1")) {
         // OpenSSL 3 offers TLS 1.0 and 1.1 only at security level 0.
         Process p = new ProcessBuilder(OPENSSL.toString(), "s_client", "-connect", "127.0.0.1:" + port,

@@ -2,9 +2,10 @@ package dev.socketserver.udp;
 
 import dev.socketserver.api.Datagram;
 import dev.socketserver.api.FrameTooLongException;
-import dev.socketserver.spi.Acceptor;
-import dev.socketserver.engine.telemetry.Counters;
+import dev.socketserver.api.Server;
 import dev.socketserver.engine.telemetry.Logs;
+import dev.socketserver.spi.Acceptor;
+import dev.socketserver.spi.Traffic;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
@@ -41,7 +42,8 @@ final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
   private final Selector selector;
   private final ByteBuffer buffer; // serving thread only
   private final int maxDatagramSize;
-  private final Counters counters;
+  private final Traffic counters;
+  private volatile @Nullable Server server;
   private final String name;
   private final Runnable afterClose;
   private final InetSocketAddress localAddress;
@@ -54,7 +56,7 @@ final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
       DatagramChannel channel,
       Selector selector,
       int maxDatagramSize,
-      Counters counters,
+      Traffic counters,
       String name,
       Runnable afterClose)
       throws IOException {
@@ -75,7 +77,7 @@ final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
    * failure the channel is closed and {@code afterClose} run.
    */
   static UdpAcceptor open(
-      DatagramChannel channel, int maxDatagramSize, Counters counters, String name, Runnable afterClose)
+      DatagramChannel channel, int maxDatagramSize, Traffic counters, String name, Runnable afterClose)
       throws IOException {
     Selector selector = null;
     try {
@@ -91,6 +93,16 @@ final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
       afterClose.run();
       throw e;
     }
+  }
+
+  @Override
+  public void attach(Server s) {
+    this.server = s;
+  }
+
+  @Override
+  public @Nullable Server server() {
+    return server;
   }
 
   @Override

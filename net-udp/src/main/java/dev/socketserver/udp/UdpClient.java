@@ -1,6 +1,7 @@
 package dev.socketserver.udp;
 
 import dev.socketserver.api.Datagram;
+import dev.socketserver.api.Server;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
@@ -14,6 +15,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A UDP socket for talking to datagram servers: Python's {@code socket.sendto} and
@@ -43,14 +45,14 @@ public final class UdpClient implements AutoCloseable {
   private static final int RECEIVE_BUFFER = 65_536;
 
   private final DatagramChannel channel;
-  private final SocketAddress localAddress;
+  private final InetSocketAddress localAddress;
   private final UdpDatagram.Socket replies;
   private final ReentrantLock receiving = new ReentrantLock();
   private final byte[] buffer = new byte[RECEIVE_BUFFER]; // guarded by receiving
 
   private UdpClient(DatagramChannel channel) throws IOException {
     this.channel = channel;
-    this.localAddress = channel.getLocalAddress();
+    this.localAddress = (InetSocketAddress) channel.getLocalAddress(); // bound to an IP address
     this.replies =
         new UdpDatagram.Socket() {
           @Override
@@ -61,6 +63,11 @@ public final class UdpClient implements AutoCloseable {
           @Override
           public SocketAddress localAddress() {
             return localAddress;
+          }
+
+          @Override
+          public @Nullable Server server() {
+            return null;
           }
         };
   }
@@ -90,7 +97,7 @@ public final class UdpClient implements AutoCloseable {
   }
 
   /** Returns the address this client sends from and receives on. */
-  public SocketAddress localAddress() {
+  public InetSocketAddress localAddress() {
     return localAddress;
   }
 

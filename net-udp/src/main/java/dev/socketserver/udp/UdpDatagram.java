@@ -1,11 +1,13 @@
 package dev.socketserver.udp;
 
 import dev.socketserver.api.Datagram;
+import dev.socketserver.api.Server;
 import dev.socketserver.spi.ReceivedDatagram;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A datagram received by a {@link UdpServer} or a {@link UdpClient}: its own copy of the
@@ -23,6 +25,9 @@ final class UdpDatagram extends ReceivedDatagram {
 
     /** Returns the socket's bound address. */
     SocketAddress localAddress();
+
+    /** Returns the server whose socket this is, null for a client's. */
+    @Nullable Server server();
   }
 
   private static final byte[] NONE = new byte[0];
@@ -31,7 +36,7 @@ final class UdpDatagram extends ReceivedDatagram {
   private final boolean tooLong;
 
   private UdpDatagram(byte[] payload, SocketAddress sender, Socket socket, boolean tooLong) {
-    super(payload, sender);
+    super(payload, sender, socket.server());
     this.socket = socket;
     this.tooLong = tooLong;
   }

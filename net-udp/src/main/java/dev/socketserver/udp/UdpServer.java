@@ -2,28 +2,24 @@ package dev.socketserver.udp;
 
 import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Datagram;
-import dev.socketserver.api.DatagramServerBuilder;
-import dev.socketserver.api.DrainReport;
 import dev.socketserver.api.Server;
-import dev.socketserver.api.ServerListener;
 import dev.socketserver.api.ServerMetrics;
-import dev.socketserver.api.ServerSettings;
-import dev.socketserver.engine.telemetry.Counters;
-import dev.socketserver.engine.endpoint.IpBinding;
 import dev.socketserver.engine.endpoint.InheritedListener;
+import dev.socketserver.engine.endpoint.IpBinding;
+import dev.socketserver.engine.endpoint.IpEndpoint;
 import dev.socketserver.engine.prefork.Prefork;
-import dev.socketserver.engine.core.ServerCore;
+import dev.socketserver.spi.AbstractDatagramServerBuilder;
+import dev.socketserver.spi.ForwardingServer;
+import dev.socketserver.spi.ServerSettings;
+import dev.socketserver.spi.factory.ServerFactory;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.ProtocolFamily;
-import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.MembershipKey;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -70,20 +66,19 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Multicast.</b> {@link Builder#joinGroup} joins groups when the server is built;
  * {@link #joinGroup} and {@link #leaveGroup} change them while it runs, from any thread, a handler
- * included (it can reach the server the way any code does, for example through a field set after
- * {@code build()}). To receive a group's datagrams, bind to the group's port on the wildcard or on
+ * included ({@code (UdpServer) datagram.server()}). To receive a group's datagrams, bind to the group's port on the wildcard or on
  * the group address itself (the latter receives that group only).
  *
  * <p>Who closes what: the server owns its socket and releases it on termination; {@link #close()}
  * a second time returns at once. Thread-safe: every method may be called from any thread.
  */
-public final class UdpServer implements Server {
-  private final Server core; // a ServerCore, or the supervisor of a processes(n) server
+public final class UdpServer extends ForwardingServer {
   private final @Nullable UdpAcceptor acceptor; // null for the supervisor, which has no socket
   private final Set<MembershipKey> memberships = ConcurrentHashMap.newKeySet();
 
+  /** Wraps {@code core}: a server core, or the supervisor of a processes(n) server. */
   private UdpServer(Server core, @Nullable UdpAcceptor acceptor, List<MembershipKey> joined) {
-    this.core = core;
+    super(core);
     this.acceptor = acceptor;
     this.memberships.addAll(joined);
   }
@@ -150,19 +145,10 @@ public final class UdpServer implements Server {
     return left[0];
   }
 
-  // ---- Server, by the core ----
-  // Every method, the interface's defaults included: a default left out runs on this wrapper
-  // instead of the core, as drain() once did, waiting for itself when a handler called it.
-  // UdpServerTest checks that each Server method is declared here.
-
+  /** {@inheritDoc} Always an {@code InetSocketAddress}. */
   @Override
-  public SocketAddress localAddress() {
-    return core.localAddress();
-  }
-
-  @Override
-  public State state() {
-    return core.state();
+  public InetSocketAddress localAddress() {
+    return (InetSocketAddress) super.localAddress();
   }
 
   /**
@@ -173,59 +159,13 @@ public final class UdpServer implements Server {
    */
   @Override
   public ServerMetrics metrics() {
-    return core.metrics();
-  }
-
-  /** {@inheritDoc} A UDP server has no connections: the listener is never called. */
-  @Override
-  public void addListener(ServerListener listener) {
-    core.addListener(listener);
-  }
-
-  @Override
-  public void serveForever() {
-    core.serveForever();
+    return super.metrics();
   }
 
   @Override
   public UdpServer start() {
-    core.start();
+    super.start();
     return this;
-  }
-
-  @Override
-  public boolean handleRequest(Duration timeout) {
-    return core.handleRequest(timeout);
-  }
-
-  @Override
-  public void shutdown() {
-    core.shutdown();
-  }
-
-  @Override
-  public void shutdownNow() {
-    core.shutdownNow();
-  }
-
-  @Override
-  public boolean awaitTermination(Duration timeout) throws InterruptedException {
-    return core.awaitTermination(timeout);
-  }
-
-  @Override
-  public DrainReport drain(Duration timeout) throws InterruptedException {
-    return core.drain(timeout);
-  }
-
-  @Override
-  public void close() {
-    core.close();
-  }
-
-  @Override
-  public String toString() {
-    return core.toString();
   }
 
   private static InetAddress checkGroup(InetAddress group) {
@@ -240,21 +180,17 @@ public final class UdpServer implements Server {
    *
    * <p>Not thread-safe: configure it on one thread.
    */
-  public static final class Builder extends DatagramServerBuilder<Builder> {
+  public static final class Builder extends AbstractDatagramServerBuilder<Builder> {
     private record Group(InetAddress group, NetworkInterface networkInterface) {}
 
-    private @Nullable InetSocketAddress address;
-    private boolean reuseAddress;
-    private boolean reusePort;
-    private boolean inherited;
+    private final IpEndpoint endpoint = new IpEndpoint("UDP server", false);
     private final List<Group> groups = new ArrayList<>();
 
     private Builder() {}
 
     /** Binds to {@code address}; port 0 picks a free port. */
     public Builder bind(InetSocketAddress address) {
-      this.address = Objects.requireNonNull(address, "address");
-      this.inherited = false;
+      endpoint.bind(address);
       return this;
     }
 
@@ -290,8 +226,7 @@ public final class UdpServer implements Server {
      * refused is left open, as found.
      */
     public Builder inheritedChannel() {
-      this.inherited = true;
-      this.address = null;
+      endpoint.inherit();
       return this;
     }
 
@@ -302,7 +237,8 @@ public final class UdpServer implements Server {
      * @throws IllegalArgumentException if {@code port} is out of 0..65535
      */
     public Builder bind(String host, int port) {
-      return bind(IpBinding.address(host, port));
+      endpoint.bind(host, port);
+      return this;
     }
 
     /**
@@ -311,7 +247,8 @@ public final class UdpServer implements Server {
      * @throws IllegalArgumentException if {@code port} is out of 0..65535
      */
     public Builder bind(int port) {
-      return bind(IpBinding.address("", port));
+      endpoint.bind("", port);
+      return this;
     }
 
     /**
@@ -320,7 +257,7 @@ public final class UdpServer implements Server {
      * then reaches only one of them.
      */
     public Builder reuseAddress(boolean on) {
-      this.reuseAddress = on;
+      endpoint.reuseAddress(on);
       return this;
     }
 
@@ -329,7 +266,7 @@ public final class UdpServer implements Server {
      * spreads datagrams across them by sender; off by default.
      */
     public Builder reusePort(boolean on) {
-      this.reusePort = on;
+      endpoint.reusePort(on);
       return this;
     }
 
@@ -366,12 +303,7 @@ public final class UdpServer implements Server {
     @Override
     public UdpServer build() throws IOException {
       var settings = settings();
-      if (inherited) {
-        if (settings.concurrency().mode() == Concurrency.Mode.PROCESSES) {
-          throw new IllegalStateException(
-              "Concurrency.processes(n) binds the port in each worker and cannot share an inherited"
-                  + " channel: use bind(...), or another policy with inheritedChannel()");
-        }
+      if (endpoint.inherited(settings.concurrency())) {
         InheritedListener<DatagramChannel> socket = InheritedListener.takeDatagram("UDP server");
         // refused, it is left open as found: the JDK points standard output at /dev/null when it
         // closes a channel inherited on descriptor 0, and the message should still be seen
@@ -379,11 +311,7 @@ public final class UdpServer implements Server {
         configure(socket.channel());
         return serve(settings, socket.channel(), socket.afterClose());
       }
-      InetSocketAddress a = address;
-      if (a == null) {
-        throw new IllegalStateException("no address: call bind(...) or inheritedChannel() before build()");
-      }
-      IpBinding.resolved(a, "UDP server");
+      InetSocketAddress a = endpoint.address();
       if (settings.concurrency().mode() == Concurrency.Mode.PROCESSES) {
         if (!groups.isEmpty()) {
           throw new IllegalStateException(
@@ -402,38 +330,25 @@ public final class UdpServer implements Server {
      * the probe is closed at once and the workers hold the port from then on.
      */
     private static Prefork.Reserved reservation(InetSocketAddress a) throws IOException {
-      ProtocolFamily family = IpBinding.family(a);
-      try (DatagramChannel probe = family == null ? DatagramChannel.open() : DatagramChannel.open(family)) {
-        Prefork.reusePort(probe);
-        try {
-          probe.bind(a);
-        } catch (BindException e) {
-          throw IpBinding.bindFailure("UDP server", a, e);
-        }
+      try (DatagramChannel probe = IpBinding.bound("UDP server", a, Builder::open, (p, at) -> {
+        Prefork.reusePort(p);
+        p.bind(at);
+      })) {
         return new Prefork.Reserved((InetSocketAddress) probe.getLocalAddress(), () -> {});
       }
     }
 
     private UdpServer bind(ServerSettings<Datagram> settings, InetSocketAddress a, boolean worker)
         throws IOException {
-      ProtocolFamily family = IpBinding.family(a);
-      DatagramChannel channel = family == null ? DatagramChannel.open() : DatagramChannel.open(family);
-      try {
-        IpBinding.reuse(channel, reuseAddress, reusePort && !worker);
-        if (worker) {
-          Prefork.reusePort(channel);
-        }
-        configure(channel);
-        try {
-          channel.bind(a);
-        } catch (BindException e) {
-          throw IpBinding.bindFailure("UDP server", a, e);
-        }
-      } catch (IOException | RuntimeException e) {
-        channel.close();
-        throw e;
-      }
+      DatagramChannel channel = endpoint.open(a, Builder::open, (c, at) -> {
+        configure(c);
+        c.bind(at);
+      }, worker);
       return serve(settings, channel, () -> {});
+    }
+
+    private static DatagramChannel open(@Nullable ProtocolFamily family) throws IOException {
+      return family == null ? DatagramChannel.open() : DatagramChannel.open(family);
     }
 
     /**
@@ -489,9 +404,10 @@ public final class UdpServer implements Server {
         afterClose.run();
         throw e;
       }
-      Counters counters = new Counters();
-      UdpAcceptor acceptor = UdpAcceptor.open(channel, maxDatagramSize(), counters, name, afterClose);
-      return new UdpServer(new ServerCore<>(name, settings, acceptor, counters), acceptor, joined);
+      UdpAcceptor[] acceptor = new UdpAcceptor[1]; // the opener runs before the wrapper
+      return ServerFactory.create(name, settings,
+          traffic -> acceptor[0] = UdpAcceptor.open(channel, maxDatagramSize(), traffic, name, afterClose),
+          core -> new UdpServer(core, acceptor[0], joined));
     }
 
     private static MembershipKey join(DatagramChannel channel, Group g) throws IOException {

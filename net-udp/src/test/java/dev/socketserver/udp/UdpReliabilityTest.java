@@ -40,7 +40,7 @@ class UdpReliabilityTest {
   private static final RequestHandler<Datagram> ECHO = d -> d.reply(d.payload());
 
   private static InetSocketAddress address(UdpServer server) {
-    return (InetSocketAddress) server.localAddress();
+    return server.localAddress();
   }
 
   private static UdpClient client() throws IOException {

@@ -4,7 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.socketserver.engine.endpoint.InheritedListener;
 import dev.socketserver.engine.telemetry.Logs;
-import dev.socketserver.spi.SocketActivator;
+import dev.socketserver.engine.endpoint.SocketActivator;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

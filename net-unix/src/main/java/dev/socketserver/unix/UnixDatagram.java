@@ -1,11 +1,13 @@
 package dev.socketserver.unix;
 
 import dev.socketserver.api.Datagram;
+import dev.socketserver.api.Server;
 import dev.socketserver.spi.ReceivedDatagram;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A datagram received by a {@link UnixDatagramServer} or a {@link UnixDatagramClient}: its own
@@ -24,6 +26,9 @@ final class UnixDatagram extends ReceivedDatagram {
 
     /** Returns the socket's bound address. */
     SocketAddress localAddress();
+
+    /** Returns the server whose socket this is, null for a client's. */
+    @Nullable Server server();
   }
 
   private final int size;
@@ -34,7 +39,7 @@ final class UnixDatagram extends ReceivedDatagram {
   private final Socket socket;
 
   UnixDatagram(NativeDatagramSocket.Received r, Socket socket) {
-    super(r.payload(), NativeDatagramSocket.address(r.sender()));
+    super(r.payload(), NativeDatagramSocket.address(r.sender()), socket.server());
     this.size = r.size();
     this.senderBytes = r.sender();
     this.pid = r.pid();

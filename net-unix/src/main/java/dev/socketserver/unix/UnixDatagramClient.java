@@ -2,6 +2,7 @@ package dev.socketserver.unix;
 
 import dev.socketserver.api.Datagram;
 import dev.socketserver.api.FrameTooLongException;
+import dev.socketserver.api.Server;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.net.SocketAddress;
@@ -69,6 +70,11 @@ public final class UnixDatagramClient implements AutoCloseable {
           @Override
           public SocketAddress localAddress() {
             return local;
+          }
+
+          @Override
+          public @Nullable Server server() {
+            return null;
           }
         };
   }

@@ -1,12 +1,13 @@
 package dev.socketserver.unix;
 
 import dev.socketserver.api.Datagram;
-import dev.socketserver.api.DatagramServerBuilder;
 import dev.socketserver.api.FrameTooLongException;
 import dev.socketserver.api.Server;
+import dev.socketserver.spi.AbstractDatagramServerBuilder;
 import dev.socketserver.spi.Acceptor;
-import dev.socketserver.engine.telemetry.Counters;
-import dev.socketserver.engine.core.ServerCore;
+import dev.socketserver.spi.ForwardingServer;
+import dev.socketserver.spi.Traffic;
+import dev.socketserver.spi.factory.ServerFactory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.net.SocketAddress;
@@ -15,15 +16,12 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.EnumSet;
-import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Unix-domain datagram servers: Python's {@code UnixDatagramServer} and
+ * A Unix-domain datagram server: Python's {@code UnixDatagramServer} and
  * {@code ThreadingUnixDatagramServer}, with every {@link dev.socketserver.api.Concurrency} policy
  * and the same {@link Datagram} API as UDP. The JDK has no AF_UNIX datagram sockets, so this one
  * is made with libc through the Foreign Function and Memory API: the JVM must grant this module
@@ -31,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * says so plainly if it does not.
  *
  * {@snippet :
- * try (Server server = UnixDatagramServer.builder()
+ * try (UnixDatagramServer server = UnixDatagramServer.builder()
  *         .bind(Path.of("/run/app/app.dgram"))
  *         .handler(d -> d.reply(d.payload()))
  *         .build()) {
@@ -50,9 +48,38 @@ import org.jspecify.annotations.Nullable;
  * socket or another file refused, the file removed on close; its permissions ({@code rw-------}
  * by default) are set on the socket before it is bound, so the file never exists with wider
  * ones. Linux abstract-namespace addresses ({@link UnixAbstractAddress}) are supported too.
+ *
+ * <p>Lifecycle as every {@link Server}. Thread-safe: every method may be called from any thread,
+ * a handler included ({@link Datagram#server()}).
  */
-public final class UnixDatagramServer {
-  private UnixDatagramServer() {}
+public final class UnixDatagramServer extends ForwardingServer {
+  private UnixDatagramServer(Server server) {
+    super(server);
+  }
+
+  /**
+   * {@inheritDoc} A {@code UnixDomainSocketAddress}, or a {@link UnixAbstractAddress} if the
+   * server was bound to an abstract name; either can be given to {@link UnixClient#datagram}.
+   */
+  @Override
+  public SocketAddress localAddress() {
+    return super.localAddress();
+  }
+
+  /**
+   * Returns the socket file's path, for {@link UnixClient#datagram(Path)}.
+   *
+   * @throws IllegalStateException if the server is bound to an abstract name, which has no file
+   */
+  public Path path() {
+    return UnixEndpoint.requirePath(localAddress());
+  }
+
+  @Override
+  public UnixDatagramServer start() {
+    super.start();
+    return this;
+  }
 
   /** Returns a new builder. */
   public static Builder builder() {
@@ -78,28 +105,26 @@ public final class UnixDatagramServer {
    *
    * <p>Not thread-safe: configure it on one thread.
    */
-  public static final class Builder extends DatagramServerBuilder<Builder> {
-    private @Nullable SocketAddress address;
-    private Set<PosixFilePermission> permissions =
-        EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+  public static final class Builder extends AbstractDatagramServerBuilder<Builder> {
+    private final UnixEndpoint endpoint = new UnixEndpoint(false);
     private Duration replyTimeout = Duration.ofSeconds(5);
 
     private Builder() {}
 
     /** Binds to the socket file {@code path}; a relative path is relative to the working directory. */
     public Builder bind(Path path) {
-      this.address = UnixDomainSocketAddress.of(Objects.requireNonNull(path, "path"));
+      endpoint.bind(path);
       return this;
     }
 
-    /** Binds to {@code address}: a socket file path, or a Linux abstract name. */
-    public Builder bind(SocketAddress address) {
-      Objects.requireNonNull(address, "address");
-      if (!(address instanceof UnixDomainSocketAddress) && !(address instanceof UnixAbstractAddress)) {
-        throw new IllegalArgumentException(
-            "not a Unix-domain address (UnixDomainSocketAddress or UnixAbstractAddress): " + address);
-      }
-      this.address = address;
+    /** Binds to {@code address}'s socket file; as {@link #bind(Path)}. */
+    public Builder bind(UnixDomainSocketAddress address) {
+      return bind(address.getPath());
+    }
+
+    /** Binds to {@code name} in Linux's abstract namespace: no socket file, no permissions. */
+    public Builder bind(UnixAbstractAddress name) {
+      endpoint.bind(name);
       return this;
     }
 
@@ -108,7 +133,7 @@ public final class UnixDatagramServer {
      * permission. Abstract addresses have no file and ignore this.
      */
     public Builder permissions(Set<PosixFilePermission> permissions) {
-      this.permissions = EnumSet.copyOf(Objects.requireNonNull(permissions, "permissions"));
+      endpoint.permissions(permissions);
       return this;
     }
 
@@ -118,7 +143,8 @@ public final class UnixDatagramServer {
      * @throws IllegalArgumentException if {@code text} is not nine {@code rwx-} characters
      */
     public Builder permissions(String text) {
-      return permissions(PosixFilePermissions.fromString(text));
+      endpoint.permissions(text);
+      return this;
     }
 
     /**
@@ -145,13 +171,11 @@ public final class UnixDatagramServer {
      *     flag), the path is longer than the kernel's 107 bytes, or the socket cannot be made
      */
     @Override
-    public Server build() throws IOException {
+    public UnixDatagramServer build() throws IOException {
       var settings = settings();
-      SocketAddress a = address;
-      if (a == null) {
-        throw new IllegalStateException("no address: call bind(...) before build()");
-      }
-      @Nullable Path path = a instanceof UnixDomainSocketAddress u ? u.getPath() : null;
+      SocketAddress a = endpoint.address();
+      Set<PosixFilePermission> permissions = endpoint.permissions();
+      @Nullable Path path = UnixEndpoint.path(a);
       if (path != null) {
         SocketFile.pathBytes(path);
         SocketFile.makeWay(path, "Unix datagram server");
@@ -177,15 +201,15 @@ public final class UnixDatagramServer {
         }
         throw e;
       }
-      Counters counters = new Counters();
       String name = "unix-dgram " + a;
-      var acceptor = new DatagramAcceptor(socket, a, file, maxDatagramSize(), replyTimeout, counters, name);
-      return new ServerCore<>(name, settings, acceptor, counters);
+      @Nullable SocketFile bound = file;
+      return ServerFactory.create(name, settings, traffic -> new DatagramAcceptor(
+          socket, a, bound, maxDatagramSize(), replyTimeout, traffic, name), UnixDatagramServer::new);
     }
   }
 
   /**
-   * Receives datagrams for the {@link ServerCore}. The socket stays open after
+   * Receives datagrams for the server core. The socket stays open after
    * {@link #closeListener()} (which removes the socket file, so new senders are refused) until
    * {@link #terminated()}, so requests in flight can still reply.
    */
@@ -195,13 +219,14 @@ public final class UnixDatagramServer {
     private final @Nullable SocketFile file;
     private final int max;
     private final Duration replyTimeout;
-    private final Counters counters;
+    private final Traffic counters;
     private final String name;
+    private volatile @Nullable Server server;
     private final Arena arena = Arena.ofShared();
     private final NativeDatagramSocket.Buffers buffers;
 
     DatagramAcceptor(NativeDatagramSocket socket, SocketAddress local, @Nullable SocketFile file,
-        int max, Duration replyTimeout, Counters counters, String name) {
+        int max, Duration replyTimeout, Traffic counters, String name) {
       this.socket = socket;
       this.local = local;
       this.file = file;
@@ -210,6 +235,16 @@ public final class UnixDatagramServer {
       this.counters = counters;
       this.name = name;
       this.buffers = socket.buffers(arena, max);
+    }
+
+    @Override
+    public void attach(Server s) {
+      this.server = s;
+    }
+
+    @Override
+    public @Nullable Server server() {
+      return server;
     }
 
     @Override

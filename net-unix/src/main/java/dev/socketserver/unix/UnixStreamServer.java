@@ -2,13 +2,14 @@ package dev.socketserver.unix;
 
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.Server;
-import dev.socketserver.api.ServerSettings;
-import dev.socketserver.api.StreamServerBuilder;
-import dev.socketserver.engine.telemetry.Counters;
 import dev.socketserver.engine.endpoint.InheritedListener;
-import dev.socketserver.engine.telemetry.Logs;
-import dev.socketserver.engine.core.ServerCore;
 import dev.socketserver.engine.stream.StreamAcceptor;
+import dev.socketserver.engine.telemetry.Counters;
+import dev.socketserver.engine.telemetry.Logs;
+import dev.socketserver.spi.AbstractStreamServerBuilder;
+import dev.socketserver.spi.ForwardingServer;
+import dev.socketserver.spi.ServerSettings;
+import dev.socketserver.spi.factory.ServerFactory;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.StandardProtocolFamily;
@@ -17,21 +18,17 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.EnumSet;
-import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
- * Unix-domain stream servers: Python's {@code UnixStreamServer} and
+ * A Unix-domain stream server: Python's {@code UnixStreamServer} and
  * {@code ThreadingUnixStreamServer}, with every {@link dev.socketserver.api.Concurrency} policy
  * and the same {@link Connection} API and lifecycle as TCP.
  *
  * {@snippet :
- * try (Server server = UnixStreamServer.builder()
+ * try (UnixStreamServer server = UnixStreamServer.builder()
  *         .bind(Path.of("/run/app/app.sock"))
  *         .filter(UnixStreamServer.allowSameUser())
  *         .handler(c -> c.input().transferTo(c.output()))
@@ -50,11 +47,33 @@ import org.slf4j.Logger;
  * available for stream servers: the JDK's {@code UnixDomainSocketAddress} cannot hold one, and a
  * listening socket made outside the JDK could not be turned into the channels connections run
  * on. {@link UnixDatagramServer} supports them.
+ *
+ * <p>Lifecycle as every {@link Server}. Thread-safe: every method may be called from any thread,
+ * a handler included ({@link Connection#server()}).
  */
-public final class UnixStreamServer {
+public final class UnixStreamServer extends ForwardingServer {
   private static final Logger log = Logs.get(UnixStreamServer.class);
 
-  private UnixStreamServer() {}
+  private UnixStreamServer(Server server) {
+    super(server);
+  }
+
+  /** {@inheritDoc} Always a {@code UnixDomainSocketAddress}: the socket file's. */
+  @Override
+  public UnixDomainSocketAddress localAddress() {
+    return (UnixDomainSocketAddress) super.localAddress();
+  }
+
+  /** Returns the socket file's path, for {@link UnixClient#connect(Path)}. */
+  public Path path() {
+    return localAddress().getPath();
+  }
+
+  @Override
+  public UnixStreamServer start() {
+    super.start();
+    return this;
+  }
 
   /** Returns a new builder. */
   public static Builder builder() {
@@ -107,19 +126,15 @@ public final class UnixStreamServer {
    *
    * <p>Not thread-safe: configure it on one thread.
    */
-  public static final class Builder extends StreamServerBuilder<Builder> {
-    private @Nullable Path path;
-    private boolean inherited;
+  public static final class Builder extends AbstractStreamServerBuilder<Builder> {
+    private final UnixEndpoint endpoint = new UnixEndpoint(true);
     private int backlog = 1024;
-    private Set<PosixFilePermission> permissions =
-        EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
     private Builder() {}
 
     /** Binds to the socket file {@code path}; a relative path is relative to the working directory. */
     public Builder bind(Path path) {
-      this.path = Objects.requireNonNull(path, "path");
-      this.inherited = false;
+      endpoint.bind(path);
       return this;
     }
 
@@ -146,8 +161,7 @@ public final class UnixStreamServer {
      * {@link #build()} fails with an {@code IOException} saying which.
      */
     public Builder inheritedChannel() {
-      this.inherited = true;
-      this.path = null;
+      endpoint.inherit();
       return this;
     }
 
@@ -164,7 +178,7 @@ public final class UnixStreamServer {
      *     directory only the intended users can enter.
      */
     public Builder permissions(Set<PosixFilePermission> permissions) {
-      this.permissions = EnumSet.copyOf(Objects.requireNonNull(permissions, "permissions"));
+      endpoint.permissions(permissions);
       return this;
     }
 
@@ -174,7 +188,8 @@ public final class UnixStreamServer {
      * @throws IllegalArgumentException if {@code text} is not nine {@code rwx-} characters
      */
     public Builder permissions(String text) {
-      return permissions(PosixFilePermissions.fromString(text));
+      endpoint.permissions(text);
+      return this;
     }
 
     /**
@@ -200,17 +215,15 @@ public final class UnixStreamServer {
      *     does not exist or cannot be written
      */
     @Override
-    public Server build() throws IOException {
+    public UnixStreamServer build() throws IOException {
       var settings = settings();
-      if (inherited) {
+      if (endpoint.inherited()) {
         InheritedListener<ServerSocketChannel> listener = InheritedListener.take("Unix stream server", true);
         return serve(settings, listener.channel(), "unix " + listener.channel().getLocalAddress(),
             listener.afterClose());
       }
-      Path p = path;
-      if (p == null) {
-        throw new IllegalStateException("no path: call bind(...) or inheritedChannel() before build()");
-      }
+      Path p = UnixEndpoint.requirePath(endpoint.address());
+      Set<PosixFilePermission> permissions = endpoint.permissions();
       SocketFile.pathBytes(p);
       String what = "Unix stream server";
       SocketFile.makeWay(p, what);
@@ -242,13 +255,12 @@ public final class UnixStreamServer {
       return serve(settings, listener, "unix " + p, file::remove);
     }
 
-    private Server serve(
+    private UnixStreamServer serve(
         ServerSettings<Connection> settings, ServerSocketChannel listener, String name, Runnable afterClose)
         throws IOException {
-      Counters counters = new Counters();
-      StreamAcceptor acceptor =
-          StreamAcceptor.open(listener, name, streamSettings(), channel -> {}, counters, afterClose);
-      return new ServerCore<>(name, settings, acceptor, counters);
+      var stream = streamSettings();
+      return ServerFactory.create(name, settings, traffic -> StreamAcceptor.open(
+          listener, name, stream, channel -> {}, Counters.of(traffic), afterClose), UnixStreamServer::new);
     }
 
     /** Closes every connection queued before the permissions were set; see {@link #permissions(Set)}. */

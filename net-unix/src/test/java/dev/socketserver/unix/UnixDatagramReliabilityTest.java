@@ -16,7 +16,6 @@ import dev.socketserver.api.testing.Leaks;
 import dev.socketserver.api.testing.PacedHandler;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,14 +45,14 @@ class UnixDatagramReliabilityTest {
 
   @TempDir Path dir;
 
-  private static Path path(Server server) {
-    return ((UnixDomainSocketAddress) server.localAddress()).getPath();
+  private static Path path(UnixDatagramServer server) {
+    return server.path();
   }
 
   /** The leak baseline once the JVM's native side is warm (libc linked, a first server gone). */
   private Leaks.Snapshot baseline() throws Exception {
     return Leaks.baselineAfter(() -> {
-      try (Server warm = UnixDatagramServer.builder().bind(dir.resolve("warm.sock")).handler(ECHO).build().start();
+      try (UnixDatagramServer warm = UnixDatagramServer.builder().bind(dir.resolve("warm.sock")).handler(ECHO).build().start();
           UnixDatagramClient c = UnixClient.datagram(path(warm))) {
         c.send(new byte[1]);
         c.receive(WAIT);
@@ -73,7 +72,7 @@ class UnixDatagramReliabilityTest {
     Leaks.Snapshot before = baseline();
     // The slow handler's pace: a few thousand datagrams a second.
     try (PacedHandler slow = new PacedHandler(4, 100);
-        Server server = UnixDatagramServer.builder().bind(dir.resolve("flood.sock"))
+        UnixDatagramServer server = UnixDatagramServer.builder().bind(dir.resolve("flood.sock"))
             .concurrency(Concurrency.virtualThreads().limit(16))
             .handler(slow).build().start();
         NativeDatagramSocket flooder = NativeDatagramSocket.open(); // unbound: it wants no reply
@@ -122,7 +121,7 @@ class UnixDatagramReliabilityTest {
     Leaks.Snapshot before = baseline();
     Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
     Set<Integer> unanswered = ConcurrentHashMap.newKeySet();
-    try (Server server = UnixDatagramServer.builder().bind(dir.resolve("deaf.sock"))
+    try (UnixDatagramServer server = UnixDatagramServer.builder().bind(dir.resolve("deaf.sock"))
             .concurrency(Concurrency.virtualThreads().limit(16))
             .replyTimeout(Duration.ofMillis(50))
             .errorHandler((d, e) -> {

@@ -48,15 +48,15 @@ class UnixDatagramServerTest {
     return UnixDatagramServer.builder().bind(dir.resolve(name));
   }
 
-  private static Path path(Server server) {
-    return ((UnixDomainSocketAddress) server.localAddress()).getPath();
+  private static Path path(UnixDatagramServer server) {
+    return server.path();
   }
 
   @Test
   void aDirectBufferIsSentFromItsPositionToItsLimit() throws Exception {
     byte[] data = new byte[4096];
     new Random(4096).nextBytes(data);
-    try (Server server = builder("direct.sock").handler(ECHO).build().start();
+    try (UnixDatagramServer server = builder("direct.sock").handler(ECHO).build().start();
         UnixDatagramClient c = UnixClient.datagram(path(server))) {
       ByteBuffer direct = ByteBuffer.allocateDirect(data.length + 10).position(10).put(data).position(10);
       c.send(direct);
@@ -69,7 +69,7 @@ class UnixDatagramServerTest {
   void aDatagramFromAnUnboundSenderIsHandledAndAReplyToItFailsClearly() throws Exception {
     CompletableFuture<Datagram> got = new CompletableFuture<>();
     CompletableFuture<Throwable> failure = new CompletableFuture<>();
-    try (Server server = builder("anon.sock")
+    try (UnixDatagramServer server = builder("anon.sock")
         .errorHandler((d, e) -> failure.complete(e))
         .handler(d -> {
           got.complete(d);
@@ -93,7 +93,7 @@ class UnixDatagramServerTest {
   @Test
   void aDatagramOverTheMaximumIsReportedWithItsRealSize() throws Exception {
     CompletableFuture<Throwable> failure = new CompletableFuture<>();
-    try (Server server = builder("max.sock")
+    try (UnixDatagramServer server = builder("max.sock")
         .maxDatagramSize(100)
         .errorHandler((d, e) -> failure.complete(e))
         .handler(ECHO).build().start();
@@ -107,7 +107,7 @@ class UnixDatagramServerTest {
 
   @Test
   void aClientReceivingMoreThanItsMaximumGetsFrameTooLong() throws Exception {
-    try (Server server = builder("cmax.sock").handler(d -> d.reply(new byte[500])).build().start();
+    try (UnixDatagramServer server = builder("cmax.sock").handler(d -> d.reply(new byte[500])).build().start();
         UnixDatagramClient c = UnixClient.datagram(path(server))) {
       c.send(new byte[1]);
       FrameTooLongException e = assertThrows(FrameTooLongException.class, () -> c.receive(WAIT, 499));
@@ -119,7 +119,7 @@ class UnixDatagramServerTest {
   @Test
   void theClientReceivesDatagramsWithTheirSenderAndRepliesFromItsOwnSocket() throws Exception {
     CompletableFuture<SocketAddress> thanked = new CompletableFuture<>();
-    try (Server server = builder("pingpong.sock").handler(d -> {
+    try (UnixDatagramServer server = builder("pingpong.sock").handler(d -> {
       if ("ping".equals(new String(d.bytes(), UTF_8))) {
         d.reply("pong".getBytes(UTF_8));
       } else {
@@ -140,7 +140,7 @@ class UnixDatagramServerTest {
 
   @Test
   void shutdownWakesAReceiveBlockedOnAVirtualThreadPromptly() throws Exception {
-    Server server = builder("wake.sock").handler(ECHO).build();
+    UnixDatagramServer server = builder("wake.sock").handler(ECHO).build();
     CompletableFuture<Void> serving = new CompletableFuture<>();
     Thread.ofVirtual().start(() -> {
       server.serveForever();
@@ -161,7 +161,7 @@ class UnixDatagramServerTest {
 
   @Test
   void interruptingAPlatformServingThreadBlockedInPollShutsTheServerDown() throws Exception {
-    Server server = builder("intr.sock").handler(ECHO).build();
+    UnixDatagramServer server = builder("intr.sock").handler(ECHO).build();
     Thread serving = Thread.ofPlatform().start(server::serveForever);
     try (UnixDatagramClient c = UnixClient.datagram(path(server))) {
       c.send("up?".getBytes(UTF_8));
@@ -175,7 +175,7 @@ class UnixDatagramServerTest {
   @Test
   void peerCredentialsAreThisProcesssPidUidAndUser() throws Exception {
     CompletableFuture<PeerCredentials> seen = new CompletableFuture<>();
-    try (Server server = builder("cred.sock")
+    try (UnixDatagramServer server = builder("cred.sock")
         .handler(d -> seen.complete(UnixDatagramServer.peerCredentials(d))).build().start();
         UnixDatagramClient c = UnixClient.datagram(path(server))) {
       c.send(new byte[] {1});
@@ -189,7 +189,7 @@ class UnixDatagramServerTest {
   @Test
   void socketFilesAreHandledAsForStreams() throws Exception {
     Path p = dir.resolve("files.sock");
-    try (Server first = UnixDatagramServer.builder().bind(p).handler(ECHO).build()) {
+    try (UnixDatagramServer first = UnixDatagramServer.builder().bind(p).handler(ECHO).build()) {
       assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
       BindException live = assertThrows(BindException.class,
           () -> UnixDatagramServer.builder().bind(p).handler(ECHO).build());
@@ -205,7 +205,7 @@ class UnixDatagramServerTest {
     IOException e2 = assertThrows(IOException.class,
         () -> UnixDatagramServer.builder().bind(tooLong).handler(ECHO).build());
     assertTrue(e2.getMessage().contains("too long"), e2.getMessage());
-    try (Server _ = UnixDatagramServer.builder().bind(p).permissions("rw-rw-rw-").handler(ECHO).build()) {
+    try (UnixDatagramServer _ = UnixDatagramServer.builder().bind(p).permissions("rw-rw-rw-").handler(ECHO).build()) {
       assertEquals("rw-rw-rw-", PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
     }
   }
@@ -218,7 +218,7 @@ class UnixDatagramServerTest {
         socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind(sys.argv[1])
         """, p.toString()); // python exits: the file stays, nobody is bound
     assertTrue(Files.exists(p, LinkOption.NOFOLLOW_LINKS));
-    try (Server _ = UnixDatagramServer.builder().bind(p).handler(ECHO).build().start();
+    try (UnixDatagramServer _ = UnixDatagramServer.builder().bind(p).handler(ECHO).build().start();
         UnixDatagramClient c = UnixClient.datagram(p)) {
       c.send("new".getBytes(UTF_8));
       assertEquals("new", new String(c.receive(WAIT).bytes(), UTF_8));
@@ -230,7 +230,7 @@ class UnixDatagramServerTest {
     UnixAbstractAddress name = UnixAbstractAddress.of("socketserver-test-" + ProcessHandle.current().pid());
     UnixAbstractAddress clientName = UnixAbstractAddress.of("socketserver-test-client-" + ProcessHandle.current().pid());
     AtomicReference<SocketAddress> sender = new AtomicReference<>();
-    try (Server server = UnixDatagramServer.builder().bind(name).handler(d -> {
+    try (UnixDatagramServer server = UnixDatagramServer.builder().bind(name).handler(d -> {
       sender.set(d.sender());
       d.reply(d.payload());
     }).build().start();
@@ -245,7 +245,7 @@ class UnixDatagramServerTest {
 
   @Test
   void theClientRemovesItsSocketFileAndDirectoryOnClose() throws Exception {
-    try (Server server = builder("cl.sock").handler(ECHO).build().start()) {
+    try (UnixDatagramServer server = builder("cl.sock").handler(ECHO).build().start()) {
       UnixDatagramClient c = UnixClient.datagram(path(server));
       Path own = ((UnixDomainSocketAddress) c.localAddress()).getPath();
       assertTrue(Files.exists(own, LinkOption.NOFOLLOW_LINKS));
@@ -269,7 +269,7 @@ class UnixDatagramServerTest {
 
   @Test
   void pythonDatagramClientsTalkToOurServer() throws Exception {
-    try (Server server = builder("py.sock").handler(d -> d.reply(
+    try (UnixDatagramServer server = builder("py.sock").handler(d -> d.reply(
         new String(d.bytes(), UTF_8).toUpperCase(java.util.Locale.ROOT).getBytes(UTF_8))).build().start()) {
       String out = Python.run("""
           import os, socket, sys

@@ -3,7 +3,6 @@ package consumer;
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.Datagram;
 import dev.socketserver.api.Handlers;
-import dev.socketserver.api.Server;
 import dev.socketserver.tcp.TcpClient;
 import dev.socketserver.tcp.TcpServer;
 import dev.socketserver.udp.UdpClient;
@@ -21,12 +20,12 @@ public final class EchoOnce {
 
   /** Returns the line a TCP line-echo server sent back for {@code line}. */
   public static String tcp(String line) throws IOException {
-    try (Server server = TcpServer.builder()
+    try (TcpServer server = TcpServer.builder()
         .bind(new InetSocketAddress("127.0.0.1", 0))
         .handler(Handlers.lines(1024, received -> received))
         .build()) {
       server.start();
-      try (Connection client = TcpClient.connect((InetSocketAddress) server.localAddress(), TIMEOUT)) {
+      try (Connection client = TcpClient.connect(server.localAddress(), TIMEOUT)) {
         client.output().write((line + "\n").getBytes(StandardCharsets.UTF_8));
         client.output().flush();
         return client.readLine(1024);
@@ -36,14 +35,14 @@ public final class EchoOnce {
 
   /** Returns the payload a UDP echo server sent back for {@code text}. */
   public static String udp(String text) throws IOException {
-    try (Server server = UdpServer.builder()
+    try (UdpServer server = UdpServer.builder()
         .bind(new InetSocketAddress("127.0.0.1", 0))
         .handler((Datagram d) -> d.reply(d.payload()))
         .build()) {
       server.start();
       try (UdpClient client = UdpClient.open()) {
         Datagram reply = client.request(
-            (InetSocketAddress) server.localAddress(), text.getBytes(StandardCharsets.UTF_8), TIMEOUT);
+            server.localAddress(), text.getBytes(StandardCharsets.UTF_8), TIMEOUT);
         return new String(reply.bytes(), StandardCharsets.UTF_8);
       }
     }

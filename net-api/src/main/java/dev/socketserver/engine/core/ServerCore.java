@@ -19,7 +19,7 @@ import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerListener;
 import dev.socketserver.api.ServerMetrics;
-import dev.socketserver.api.ServerSettings;
+import dev.socketserver.spi.ServerSettings;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketException;

@@ -1,6 +1,5 @@
 package dev.socketserver.engine.endpoint;
 
-import dev.socketserver.spi.SocketActivator;
 
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;

@@ -79,6 +79,42 @@ public final class IpBinding {
     }
   }
 
+  /** Opens an unbound channel of the family a bind address needs (null: the JDK's default). */
+  @FunctionalInterface
+  public interface Opener<C extends NetworkChannel> {
+    /** Returns a new channel of {@code family}, or of the JDK's default family if null. */
+    C open(@Nullable ProtocolFamily family) throws IOException;
+  }
+
+  /** Sets a fresh channel's options and binds it. */
+  @FunctionalInterface
+  public interface Binder<C extends NetworkChannel> {
+    /** Configures {@code channel} and binds it to {@code address}. */
+    void bind(C channel, InetSocketAddress address) throws IOException;
+  }
+
+  /**
+   * Returns a channel opened for {@code address}'s family and bound by {@code binder}. On
+   * failure the channel is closed; a {@link BindException} is explained by
+   * {@link #bindFailure}.
+   *
+   * @param what what is being bound, for the message, for example {@code "TCP server"}
+   */
+  public static <C extends NetworkChannel> C bound(
+      String what, InetSocketAddress address, Opener<C> opener, Binder<C> binder) throws IOException {
+    C channel = opener.open(family(address));
+    try {
+      binder.bind(channel, address);
+      return channel;
+    } catch (BindException e) {
+      channel.close();
+      throw bindFailure(what, address, e);
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
   /** Returns {@code e} explained: which address could not be bound, and what to do. */
   public static BindException bindFailure(String what, InetSocketAddress address, BindException e) {
     BindException better =

@@ -6,7 +6,7 @@ import dev.socketserver.spi.Acceptor;
 
 import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Server;
-import dev.socketserver.api.ServerSettings;
+import dev.socketserver.spi.ServerSettings;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -7,6 +7,7 @@ import dev.socketserver.engine.telemetry.Logs;
 
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.ConnectionOptions;
+import dev.socketserver.api.Server;
 import dev.socketserver.api.FrameDecoder;
 import dev.socketserver.api.Framing;
 import java.io.IOException;
@@ -59,6 +60,8 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
   private final Counters counters;
   private final SocketAddress remote;
   private final SocketAddress local;
+  // Set by the acceptor before the connection is handed to its handler's thread; null for clients.
+  private @Nullable Server server;
   private final Input input = new Input();
   private final Output output = new Output();
 
@@ -160,6 +163,17 @@ public final class ChannelConnection implements Connection, Poller.Ready, Poller
   @Override
   public OutputStream output() {
     return output;
+  }
+
+  @Override
+  public Server server() {
+    Server s = server;
+    return s == null ? Connection.super.server() : s;
+  }
+
+  /** Records the server that accepted this connection, before its handler runs. */
+  void acceptedBy(@Nullable Server s) {
+    this.server = s;
   }
 
   @Override

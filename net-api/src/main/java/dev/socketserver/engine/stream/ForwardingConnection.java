@@ -6,6 +6,7 @@ import dev.socketserver.engine.tls.TlsConnection;
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.Framing;
 import dev.socketserver.api.ProxyHeader;
+import dev.socketserver.api.Server;
 import dev.socketserver.api.TlsInfo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,6 +48,11 @@ public abstract class ForwardingConnection implements Connection {
   @Override
   public SocketAddress remoteAddress() {
     return delegate.remoteAddress();
+  }
+
+  @Override
+  public Server server() {
+    return delegate.server();
   }
 
   @Override

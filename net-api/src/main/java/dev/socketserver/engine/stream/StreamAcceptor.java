@@ -11,9 +11,10 @@ import dev.socketserver.spi.Acceptor;
 
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.ConnectionOptions;
+import dev.socketserver.api.Server;
 import dev.socketserver.api.ProxyHeader;
 import dev.socketserver.api.ProxyProtocol;
-import dev.socketserver.api.StreamSettings;
+import dev.socketserver.spi.StreamSettings;
 import dev.socketserver.api.TlsOptions;
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -56,6 +57,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
   private final @Nullable Deadlines deadlines;
   private final @Nullable TlsOptions tls;
   private final @Nullable ProxyProtocol proxyProtocol;
+  private volatile @Nullable Server server;
 
   private StreamAcceptor(
       ServerSocketChannel listener,
@@ -81,26 +83,11 @@ public final class StreamAcceptor implements Acceptor<Connection> {
   }
 
   /**
-   * Takes ownership of a bound {@code listener} and prepares to accept from it. On failure
-   * everything, {@code listener} included, is closed and {@code afterClose} has run.
+   * Takes ownership of a bound {@code listener} and prepares to accept from it with every
+   * stream setting (idle timeout, lifetime, TLS, PROXY protocol). On failure everything,
+   * {@code listener} included, is closed and {@code afterClose} has run.
    *
    * @param afterClose runs once the listener is closed (a Unix server removes its socket file)
-   */
-  public static StreamAcceptor open(
-      ServerSocketChannel listener,
-      String name,
-      ConnectionOptions options,
-      Configurer configurer,
-      Counters counters,
-      Runnable afterClose)
-      throws IOException {
-    return open(listener, name, StreamSettings.of(options), configurer, counters, afterClose);
-  }
-
-  /**
-   * Takes ownership of a bound {@code listener} and prepares to accept from it with every
-   * stream setting (idle timeout, lifetime); otherwise as
-   * {@link #open(ServerSocketChannel, String, ConnectionOptions, Configurer, Counters, Runnable)}.
    */
   public static StreamAcceptor open(
       ServerSocketChannel listener,
@@ -155,6 +142,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
       configurer.configure(channel);
       ChannelConnection c = ChannelConnection.open(channel, poller, pools, options, counters);
       c.watch(deadlines);
+      c.acceptedBy(server);
       Events.accepted(c.remoteAddress(), c.localAddress());
       return c;
     } catch (IOException e) {
@@ -163,6 +151,11 @@ public final class StreamAcceptor implements Acceptor<Connection> {
       closeQuietly(channel);
       return null;
     }
+  }
+
+  @Override
+  public void attach(Server s) {
+    this.server = s;
   }
 
   @Override

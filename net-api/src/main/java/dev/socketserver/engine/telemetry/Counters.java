@@ -2,6 +2,7 @@ package dev.socketserver.engine.telemetry;
 
 import dev.socketserver.api.ServerListener;
 import dev.socketserver.api.ServerMetrics;
+import dev.socketserver.spi.Traffic;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -13,7 +14,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.event.Level;
 
 /** A server's counters, added to from any thread. Thread-safe. */
-public final class Counters {
+public final class Counters implements Traffic {
   private static final Logger log = Logs.get("dev.socketserver.Limits");
 
   /** Counters no server reads: for client connections. They log nothing. */
@@ -36,6 +37,19 @@ public final class Counters {
   private final RateLimitedLog listenerFailures =
       new RateLimitedLog(log, Level.WARN, "ServerListener failures");
 
+  /**
+   * Returns the counters behind {@code traffic}, which {@code ServerFactory} made: this
+   * repository's stream transports hand them on to the stream engine.
+   *
+   * @throws IllegalArgumentException if {@code traffic} did not come from {@code ServerFactory}
+   */
+  public static Counters of(Traffic traffic) {
+    if (traffic instanceof Counters c) {
+      return c;
+    }
+    throw new IllegalArgumentException("not a server's counters: " + traffic);
+  }
+
   /** Creates a server's counters, all zero. */
   public Counters() {
     this(true);
@@ -50,16 +64,19 @@ public final class Counters {
   }
 
   /** Counts {@code n} bytes received from a client. */
+  @Override
   public void read(long n) {
     bytesRead.add(n);
   }
 
   /** Counts {@code n} bytes sent to a client. */
+  @Override
   public void written(long n) {
     bytesWritten.add(n);
   }
 
   /** Counts one reply datagram of {@code n} bytes sent to a client (also counted as written). */
+  @Override
   public void replied(long n) {
     replies.increment();
     bytesWritten.add(n);

@@ -157,6 +157,11 @@ public abstract class DatagramServerContract extends ServerContract<Datagram> {
   }
 
   @Override
+  protected Server serverOf(Datagram request) {
+    return request.server();
+  }
+
+  @Override
   protected void reply(Datagram request, String message) throws IOException {
     request.reply(message.getBytes(UTF_8));
   }

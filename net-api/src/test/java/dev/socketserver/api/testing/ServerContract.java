@@ -3,6 +3,7 @@ package dev.socketserver.api.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -105,6 +106,9 @@ public abstract class ServerContract<R> {
   /** Answers {@code request} with {@code message}: a line on the connection, a datagram to its sender. */
   protected abstract void reply(R request, String message) throws IOException;
 
+  /** Returns the server {@code request} says it came to ({@code Connection.server()}, {@code Datagram.server()}). */
+  protected abstract Server serverOf(R request);
+
   /**
    * Blocks in {@code request}'s own I/O until the server stops the request, then fails as that
    * I/O fails, with an {@link IOException}: a connection waits to read what its client never
@@ -189,6 +193,37 @@ public abstract class ServerContract<R> {
     }
     serving.get(10, TimeUnit.SECONDS);
     assertTrue(server.awaitTermination(WAIT));
+  }
+
+  /**
+   * A handler reaches its server through its request (Python's {@code self.server}): the very
+   * object {@code build()} returned, which it shuts down with nothing handed to it after build.
+   */
+  @ParameterizedTest
+  @MethodSource("policies")
+  void aHandlerShutsDownItsOwnServerThroughItsRequestUnderEveryPolicy(Concurrency policy)
+      throws Exception {
+    CompletableFuture<Server> seen = new CompletableFuture<>();
+    Server server = newBuilder().concurrency(policy).handler(r -> {
+      String request = read(r);
+      Server mine = serverOf(r);
+      seen.complete(mine);
+      mine.shutdown();
+      reply(r, "bye " + request);
+    }).build();
+    try {
+      CompletableFuture<Void> serving = CompletableFuture.runAsync(server::serveForever);
+      try (Peer p = peer(server)) {
+        p.send("hi");
+        assertEquals("bye hi", p.receive());
+      }
+      serving.get(10, TimeUnit.SECONDS); // returned: the handler's shutdown() reached the server
+      assertSame(server, seen.get());
+      assertTrue(server.awaitTermination(WAIT));
+    } finally {
+      server.shutdownNow(); // failed, the server must not go on holding a thread of the pool
+      server.close();
+    }
   }
 
   /**

@@ -121,6 +121,11 @@ public abstract class StreamServerContract extends ServerContract<Connection> {
   }
 
   @Override
+  protected Server serverOf(Connection request) {
+    return request.server();
+  }
+
+  @Override
   protected void reply(Connection request, String message) throws IOException {
     request.output().write((message + "\n").getBytes(UTF_8));
     request.output().flush();

@@ -1,6 +1,4 @@
-package dev.socketserver.spi;
-
-import dev.socketserver.engine.endpoint.InheritedListener;
+package dev.socketserver.engine.endpoint;
 
 import java.io.IOException;
 import java.nio.channels.NetworkChannel;

@@ -1,14 +1,18 @@
-package dev.socketserver.api;
+package dev.socketserver.spi;
 
+import dev.socketserver.api.ConnectionOptions;
+import dev.socketserver.api.ProxyProtocol;
+import dev.socketserver.api.StreamServerBuilder;
+import dev.socketserver.api.TlsOptions;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The settings every stream server has beyond {@link ServerSettings}, as a
- * {@link StreamServerBuilder} collected them: per-connection options, idle timeout, maximum
- * connection lifetime, TLS, PROXY protocol. Transports pass them to the stream core.
+ * The settings every stream server has beyond {@link ServerSettings}, as an
+ * {@link AbstractStreamServerBuilder} collected them from the {@link StreamServerBuilder} methods:
+ * per-connection options, idle timeout, maximum connection lifetime, TLS, PROXY protocol, the
+ * inbound memory budget. A transport passes them to whatever serves its connections.
  *
  * <p>Immutable and thread-safe.
  */
@@ -36,12 +40,6 @@ public final class StreamSettings {
     this.idleTimeout = idleTimeout;
     this.maxLifetime = maxLifetime;
     this.tls = tls;
-  }
-
-  /** Returns settings with {@code options} and nothing else: no idle timeout, no lifetime. */
-  public static StreamSettings of(ConnectionOptions options) {
-    return new StreamSettings(Objects.requireNonNull(options, "options"), Duration.ZERO,
-        Duration.ZERO, null, null, defaultInboundBudget());
   }
 
   /** A quarter of the JVM's maximum heap, at least {@link #MIN_INBOUND_BUDGET}. */

@@ -1,5 +1,9 @@
-package dev.socketserver.api;
+package dev.socketserver.spi;
 
+import dev.socketserver.api.Concurrency;
+import dev.socketserver.api.ErrorHandler;
+import dev.socketserver.api.RequestHandler;
+import dev.socketserver.api.Server;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -7,9 +11,10 @@ import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The settings every server has, whatever its transport, as a {@link ServerBuilder} collected
- * them. Transports read them to build a server; users read them through their builder's
- * methods.
+ * The settings every server has, whatever its transport, as an {@link AbstractServerBuilder}
+ * collected them: what a transport's {@code build()} hands to the server core
+ * ({@link dev.socketserver.spi.factory.ServerFactory}) with its {@link Acceptor}. Users set them
+ * through their builder's methods.
  *
  * <p>Immutable and thread-safe (the hooks it holds are the user's, and must be thread-safe
  * themselves unless the policy is sequential).
