@@ -1,13 +1,11 @@
 package dev.socketserver.spi;
 
-import dev.socketserver.engine.core.ServerCore;
-
 import java.io.IOException;
 import java.net.SocketAddress;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a transport gives the {@link ServerCore}: a source of requests on a bound socket, and
+ * What a transport gives the server core ({@code engine.core.ServerCore}): a source of requests on a bound socket, and
  * how to close them.
  *
  * <p>{@link #accept}, {@link #closeListener()} and {@link #terminated()} are called by one thread
@@ -49,6 +47,15 @@ public interface Acceptor<R> {
    * default every request passes.
    */
   default void verify(R request) throws IOException {}
+
+  /**
+   * Says how the core logs {@code failure}, which {@link #prepare} threw: a transport names the
+   * failures its own layers cause (a failed TLS handshake, an untrusted proxy), so the core never
+   * tests exception classes. By default {@link Rejection#of}.
+   */
+  default Rejection rejection(Exception failure) {
+    return Rejection.of(failure);
+  }
 
   /** Describes a request's client for log lines, for example its address. */
   String describe(R request);
