@@ -65,6 +65,15 @@ public interface Acceptor<R> {
    */
   default void verify(R request) throws IOException {}
 
+  /**
+   * Says how the core logs {@code failure}, which {@link #prepare} threw: a transport names the
+   * failures its own layers cause (a failed TLS handshake, an untrusted proxy), so the core never
+   * tests exception classes. By default {@link Rejection#of}.
+   */
+  default Rejection rejection(Exception failure) {
+    return Rejection.of(failure);
+  }
+
   /** Describes a request's client for log lines, for example its address. */
   String describe(R request);
 

@@ -104,7 +104,7 @@ public final class Prefork {
     if (env.isEmpty()) {
       return Supervisor.start(
           transport, key, policy.workers(), reservation.reserve(requested), settings.drainTimeout(),
-          policy.heartbeatTimeout(), WorkerCommand.ofThisProgram());
+          policy.heartbeatTimeout(), settings.timeoutHook(), WorkerCommand.ofThisProgram());
     }
     ServerSettings<R> inWorker = settings.withConcurrency(policy.perWorker());
     if (env.get().key() != key) {

@@ -1,8 +1,10 @@
 package dev.socketserver.engine.prefork;
 
 import dev.socketserver.engine.core.ChannelTimeouts;
+import dev.socketserver.engine.core.Lifecycle;
 import dev.socketserver.engine.telemetry.Logs;
 
+import dev.socketserver.api.DrainReport;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerMetrics;
 import java.io.Closeable;
@@ -17,10 +19,9 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
@@ -31,22 +32,17 @@ import org.slf4j.Logger;
  *
  * <p>Workers are started by {@link #start} and supervised from then on, whether or not anybody
  * serves: {@code serveForever()} only waits for {@code shutdown()}, like the accept loop of a
- * one-process server would. A worker that exits while the server runs is restarted after a
+ * one-process server would, and {@code handleRequest(timeout)} is one step of that supervision:
+ * it waits until the workers have accepted a request or the timeout passed (see {@link
+ * #handleRequest}). The state, the serving thread and termination are the {@link Lifecycle}'s,
+ * as in a one-process server. A worker that exits while the server runs is restarted after a
  * back-off that doubles with each exit in a row (from {@link #FIRST_BACKOFF} to
  * {@link #MAX_BACKOFF}) and starts again from the first once a worker ran {@link #STABLE} or more,
  * so a crash loop costs one JVM start every 30 s at most. Each exit is logged with its status.
  *
- * <p>The watchdog. A worker that is alive but hung (stopped by SIGSTOP, frozen) still holds its
- * listening socket, and the kernel goes on handing it its share of the new connections, which
- * nobody accepts. So while the server runs, a check on the scheduler thread reads each serving
- * worker's heartbeat ({@link WorkerMetrics#heartbeat()}, advanced every
- * {@link WorkerLink#PUBLISH_INTERVAL}) every tenth of the heartbeat timeout (100 ms .. 1 s) and
- * notes, by this process's clock, when it last saw it advance: nanoTime is never compared across
- * processes, and a supervisor that was itself paused sees the heartbeat advanced, not a silence.
- * A worker silent for longer than the timeout is logged (one WARN), killed with SIGKILL and, once
- * it has exited, restarted like any worker that died. The clock starts when the worker serves:
- * a worker still starting (its JVM and the program's work before {@code build()}) is never
- * killed, however slow; after {@link #STARTUP} it is reported once, since it serves nothing.
+ * <p>The watchdog: while the server runs, a check on the scheduler thread kills (SIGKILL) a
+ * serving worker whose heartbeat stopped for the heartbeat timeout, and it is then restarted like
+ * any worker that died ({@link WorkerSlot} says how and why).
  *
  * <p>Shutdown closes each worker's standard input, which makes it drain ({@link WorkerLink});
  * {@code close()} waits for the workers up to the drain deadline (plus {@link #EXIT_GRACE} for
@@ -54,10 +50,10 @@ import org.slf4j.Logger;
  * server if the program did not, so no worker outlives the supervisor; if the supervisor is
  * killed outright, its workers see their input end and drain anyway.
  *
- * <p>Thread-safety: the state and the slots are guarded by {@link #lock}. Process exits are
+ * <p>Thread-safety: the state and the slots are guarded by the lifecycle's {@link #lock}. Process exits are
  * handled on the threads that complete {@link Process#onExit()}, restarts on one scheduler thread.
  */
-final class Supervisor implements Server {
+final class Supervisor implements Server, Lifecycle.Owner {
   private static final Logger log = Logs.get("dev.socketserver.Supervisor");
   static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
   static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -65,7 +61,6 @@ final class Supervisor implements Server {
   static final Duration EXIT_GRACE = Duration.ofSeconds(10);
   /** How long build() waits for the first workers to listen. */
   static final Duration STARTUP = Duration.ofSeconds(60);
-  private static final long STARTUP_POLL_MILLIS = 10;
   private static final long MIN_WATCH_MILLIS = 100;
   private static final long MAX_WATCH_MILLIS = 1000;
 
@@ -75,59 +70,29 @@ final class Supervisor implements Server {
   private final InetSocketAddress address;
   private final Closeable reservation;
   private final Duration drainTimeout;
+  private final Runnable timeoutHook;
   private final long heartbeatTimeoutNanos; // saturated: any Duration is a valid timeout
-  private final List<Slot> slots = new ArrayList<>();
+  private final List<WorkerSlot> slots = new ArrayList<>();
   private final ScheduledExecutorService restarts;
   private final Thread closeAtExit = Thread.ofPlatform().unstarted(this::close);
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
+  private final Lifecycle lifecycle;
+  private final ReentrantLock lock;
   // Guarded by lock.
-  private State state = State.NEW;
-  private @Nullable Thread servingThread;
-  private boolean terminating;
   private ServerMetrics retired = WorkerMetrics.ZERO;
-
-  /** One worker's place: its number, its counters file and the process now in it, if any. */
-  private final class Slot {
-    final int index;
-    final Path file;
-    final WorkerMetrics metrics;
-    // Guarded by lock.
-    @Nullable Process process;
-    long startedNanos;
-    int exitsInARow;
-    long backoffMillis;
-    @Nullable ScheduledFuture<?> restart;
-    // The watchdog's view of the process now in this slot: the heartbeat it last saw and when it
-    // saw it change (if it saw the worker serve yet), why it killed it, whether it warned of a
-    // slow start.
-    boolean watched;
-    long heartbeat;
-    long heartbeatNanos;
-    @Nullable String killedBecause;
-    boolean slowStartReported;
-
-    Slot(int index, Path file, WorkerMetrics metrics) {
-      this.index = index;
-      this.file = file;
-      this.metrics = metrics;
-    }
-
-    String describe(@Nullable Process p) {
-      return "worker " + index + " of " + name + (p == null ? "" : " (pid " + p.pid() + ")");
-    }
-  }
 
   private Supervisor(
       String name, List<String> command, int key, InetSocketAddress address,
-      Closeable reservation, Duration drainTimeout, Duration heartbeatTimeout) {
+      Closeable reservation, Duration drainTimeout, Duration heartbeatTimeout, Runnable timeoutHook) {
     this.name = name;
     this.command = command;
     this.key = key;
     this.address = address;
     this.reservation = reservation;
     this.drainTimeout = drainTimeout;
+    this.timeoutHook = timeoutHook;
+    this.lifecycle = new Lifecycle(name, log, this);
+    this.lock = lifecycle.lock();
     this.heartbeatTimeoutNanos = ChannelTimeouts.nanos(heartbeatTimeout);
     this.restarts =
         Executors.newSingleThreadScheduledExecutor(
@@ -144,21 +109,21 @@ final class Supervisor implements Server {
    */
   static Supervisor start(
       String transport, int key, int workers, Prefork.Reserved reserved, Duration drainTimeout,
-      Duration heartbeatTimeout, List<String> command) throws IOException {
+      Duration heartbeatTimeout, Runnable timeoutHook, List<String> command) throws IOException {
     InetSocketAddress address = reserved.address();
     Supervisor s =
         new Supervisor(
             transport + " " + address + " x" + workers, command, key, address, reserved.holder(),
-            drainTimeout, heartbeatTimeout);
+            drainTimeout, heartbeatTimeout, timeoutHook);
     try {
       for (int i = 0; i < workers; i++) {
         Path file = Files.createTempFile("socketserver-worker-" + i + "-", ".counters");
-        s.slots.add(s.new Slot(i, file, WorkerMetrics.open(file)));
+        s.slots.add(new WorkerSlot(i, file, WorkerMetrics.open(file), s.name));
       }
       Runtime.getRuntime().addShutdownHook(s.closeAtExit);
       s.lock.lock();
       try {
-        for (Slot slot : s.slots) {
+        for (WorkerSlot slot : s.slots) {
           s.launch(slot);
         }
       } finally {
@@ -167,7 +132,7 @@ final class Supervisor implements Server {
       long every =
           Math.clamp(TimeUnit.NANOSECONDS.toMillis(s.heartbeatTimeoutNanos) / 10, MIN_WATCH_MILLIS, MAX_WATCH_MILLIS);
       var _ = s.restarts.scheduleWithFixedDelay(s::watch, every, every, TimeUnit.MILLISECONDS);
-      s.awaitListening();
+      WorkerSlot.awaitListening(s.slots, s.lock, s.name, s.command);
     } catch (IOException | RuntimeException e) {
       s.shutdownNow();
       s.awaitQuietly();
@@ -179,55 +144,13 @@ final class Supervisor implements Server {
     return s;
   }
 
-  /**
-   * Waits until every worker listens or has exited at least once. Polls the workers' files every
-   * 10 ms: this is the one place that waits for a worker's state, and only while starting.
-   */
-  private void awaitListening() throws IOException {
-    long deadline = System.nanoTime() + STARTUP.toNanos();
-    while (true) {
-      int listening = 0;
-      int undecided = 0;
-      lock.lock();
-      try {
-        for (Slot slot : slots) {
-          if (slot.metrics.state() != WorkerMetrics.STARTING) {
-            listening++;
-          } else if (slot.exitsInARow == 0) {
-            undecided++;
-          }
-        }
-      } finally {
-        lock.unlock();
-      }
-      if (undecided == 0 || System.nanoTime() - deadline > 0) {
-        if (listening == 0) {
-          throw new IOException(
-              "none of the " + slots.size() + " worker processes of " + name + " started listening"
-                  + (undecided > 0 ? " within " + STARTUP : "") + "; their output (this process's"
-                  + " stdout and stderr) says why. Workers run: " + command);
-        }
-        return;
-      }
-      try {
-        Thread.sleep(STARTUP_POLL_MILLIS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while the workers of " + name + " started", e);
-      }
-    }
-  }
-
   // lock held
-  private void launch(Slot slot) {
+  private void launch(WorkerSlot slot) {
     slot.restart = null;
-    if (state != State.NEW && state != State.RUNNING) {
+    if (!live()) {
       return;
     }
-    slot.metrics.reset();
-    slot.watched = false;
-    slot.killedBecause = null;
-    slot.slowStartReported = false;
+    slot.reset();
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectOutput(ProcessBuilder.Redirect.INHERIT)
@@ -250,7 +173,7 @@ final class Supervisor implements Server {
 
   /** Runs when a worker's process has ended. */
   @SuppressWarnings("ReferenceEquality") // the very process this slot last started, not an equal one
-  private void exited(Slot slot, Process p) {
+  private void exited(WorkerSlot slot, Process p) {
     boolean terminate;
     lock.lock();
     try {
@@ -265,35 +188,30 @@ final class Supervisor implements Server {
       String status = (killed != null ? "was killed as hung (" + killed + "), " : "")
           + "exited with status " + p.exitValue() + " after "
           + Duration.ofNanos(System.nanoTime() - slot.startedNanos).toMillis() + " ms";
-      if (state == State.NEW || state == State.RUNNING) {
+      if (live()) {
         scheduleRestart(slot, status);
       } else {
         log.debug("{} {} while draining", slot.describe(p), status);
       }
-      terminate = signalChange();
+      terminate = lifecycle.claimTermination();
     } finally {
       lock.unlock();
     }
     if (terminate) {
-      terminate();
+      lifecycle.terminate();
     }
   }
 
   // lock held
-  private void scheduleRestart(Slot slot, String what) {
-    boolean stable = System.nanoTime() - slot.startedNanos >= STABLE.toNanos();
-    slot.exitsInARow = stable ? 1 : slot.exitsInARow + 1;
-    slot.backoffMillis =
-        stable || slot.backoffMillis == 0
-            ? FIRST_BACKOFF.toMillis()
-            : Math.min(slot.backoffMillis * 2, MAX_BACKOFF.toMillis());
+  private void scheduleRestart(WorkerSlot slot, String what) {
+    long backoff = slot.nextBackoffMillis();
     log.warn(
         "Worker {} of {} {}; restarting it in {} ms ({} exit(s) in a row)",
-        slot.index, name, what, slot.backoffMillis, slot.exitsInARow);
-    slot.restart = restarts.schedule(() -> relaunch(slot), slot.backoffMillis, TimeUnit.MILLISECONDS);
+        slot.index, name, what, backoff, slot.exitsInARow);
+    slot.restart = restarts.schedule(() -> relaunch(slot), backoff, TimeUnit.MILLISECONDS);
   }
 
-  private void relaunch(Slot slot) {
+  private void relaunch(WorkerSlot slot) {
     lock.lock();
     try {
       launch(slot);
@@ -304,21 +222,23 @@ final class Supervisor implements Server {
 
   /**
    * On the scheduler thread, every tenth of the heartbeat timeout (100 ms .. 1 s): kills the
-   * serving workers whose heartbeat stopped (the class comment).
+   * serving workers whose heartbeat stopped (the class comment), and wakes a {@link
+   * #handleRequest} waiting for the workers' counters.
    */
   private void watch() {
     lock.lock();
     try {
-      if (state != State.NEW && state != State.RUNNING) {
+      if (!live()) {
         return;
       }
       long now = System.nanoTime();
-      for (Slot slot : slots) {
+      for (WorkerSlot slot : slots) {
         Process p = slot.process;
-        if (p != null && slot.killedBecause == null) {
-          watch(slot, p, now);
+        if (p != null) {
+          slot.watch(p, now, heartbeatTimeoutNanos);
         }
       }
+      lifecycle.changed().signalAll();
     } catch (RuntimeException e) { // would end the periodic check silently
       log.error("Watching the workers of {} failed", name, e);
     } finally {
@@ -326,38 +246,10 @@ final class Supervisor implements Server {
     }
   }
 
-  // lock held
-  private void watch(Slot slot, Process p, long now) {
-    long workerState = slot.metrics.state();
-    if (workerState == WorkerMetrics.STARTING) {
-      if (!slot.slowStartReported && now - slot.startedNanos > STARTUP.toNanos()) {
-        slot.slowStartReported = true;
-        log.warn(
-            "Worker {} of {} (pid {}) has been starting for {} ms and does not serve yet; not"
-                + " killed: a worker's heartbeat is watched from when it serves",
-            slot.index, name, p.pid(), Duration.ofNanos(now - slot.startedNanos).toMillis());
-      }
-      return;
-    }
-    if (workerState != WorkerMetrics.SERVING) {
-      return; // its server terminated: it accepts nothing, so it holds no connection back
-    }
-    long beat = slot.metrics.heartbeat();
-    if (!slot.watched || beat != slot.heartbeat) {
-      slot.watched = true;
-      slot.heartbeat = beat;
-      slot.heartbeatNanos = now;
-      return;
-    }
-    long silentNanos = now - slot.heartbeatNanos;
-    if (silentNanos > heartbeatTimeoutNanos) {
-      slot.killedBecause = "no heartbeat for " + TimeUnit.NANOSECONDS.toMillis(silentNanos)
-          + " ms, heartbeat timeout " + TimeUnit.NANOSECONDS.toMillis(heartbeatTimeoutNanos) + " ms";
-      log.warn(
-          "Worker {} of {} (pid {}) is hung: {}; killing it (SIGKILL)",
-          slot.index, name, p.pid(), slot.killedBecause);
-      p.destroyForcibly();
-    }
+  /** Whether workers are (re)started: the server is NEW or RUNNING. */
+  private boolean live() {
+    State state = lifecycle.state();
+    return state == State.NEW || state == State.RUNNING;
   }
 
   @Override
@@ -367,12 +259,7 @@ final class Supervisor implements Server {
 
   @Override
   public State state() {
-    lock.lock();
-    try {
-      return state;
-    } finally {
-      lock.unlock();
-    }
+    return lifecycle.state();
   }
 
   /**
@@ -384,7 +271,7 @@ final class Supervisor implements Server {
     lock.lock();
     try {
       ServerMetrics sum = retired;
-      for (Slot slot : slots) {
+      for (WorkerSlot slot : slots) {
         if (slot.process != null) {
           sum = WorkerMetrics.sum(sum, slot.metrics.read());
         }
@@ -397,80 +284,88 @@ final class Supervisor implements Server {
 
   @Override
   public String toString() {
-    return "Server[" + name + ", " + state() + "]";
+    return lifecycle.describe();
   }
 
   /** Waits until {@link #shutdown()}: the workers serve, and are supervised all along. */
   @Override
   public void serveForever() {
-    if (enterServing(Thread.currentThread())) {
-      awaitShutdown();
-    }
+    lifecycle.serveForever(this::awaitShutdown, false);
   }
 
   @Override
   public Server start() {
-    Thread thread =
-        Thread.ofPlatform().name("socketserver-serve " + name).daemon(false).unstarted(this::awaitShutdown);
-    if (!enterServing(thread)) {
-      throw new IllegalStateException("cannot start " + this + ": it was shut down");
-    }
-    thread.start();
+    lifecycle.start(this::awaitShutdown, false);
     return this;
-  }
-
-  /** Registers {@code thread} as the serving thread; false if the server no longer runs. */
-  private boolean enterServing(Thread thread) {
-    lock.lock();
-    try {
-      if (state == State.NEW) {
-        state = State.RUNNING;
-      }
-      if (state != State.RUNNING) {
-        return false;
-      }
-      Thread serving = servingThread;
-      if (serving != null) {
-        throw new IllegalStateException(this + " is already being served by thread " + serving.getName());
-      }
-      servingThread = thread;
-      return true;
-    } finally {
-      lock.unlock();
-    }
   }
 
   /** On the serving thread: returns once the server stops running. */
   private void awaitShutdown() {
-    boolean interrupted = false;
-    lock.lock();
     try {
-      while (state == State.RUNNING) {
-        changed.await();
+      while (lifecycle.running()) {
+        lifecycle.awaitChange(-1);
       }
     } catch (InterruptedException e) {
-      interrupted = true;
-    } finally {
-      servingThread = null;
-      lock.unlock();
-    }
-    if (interrupted) {
       Thread.currentThread().interrupt();
       log.info("Serving thread of {} interrupted: shutting down", name);
       shutdown();
+    } finally {
+      lifecycle.exitServing();
     }
   }
 
   /**
-   * Not supported: requests are accepted by the worker processes, never here.
+   * Supervises for one step: waits, at most {@code timeout}, until the workers have accepted at
+   * least one request more than when it was called, and returns true then; runs the timeout hook
+   * and returns false if none did in time, and returns false once the server is shut down. The
+   * workers accept, never this process, and publish their counters every {@link
+   * WorkerLink#PUBLISH_INTERVAL}, so a request is seen up to that late (and the watchdog's
+   * period). Moves a NEW server to RUNNING, as {@code serveForever()} does; the workers are
+   * supervised (restarted, watched) all along, whether or not anybody calls this.
    *
-   * @throws UnsupportedOperationException always
+   * @throws IllegalStateException if another thread serves this server
+   * @throws IllegalArgumentException if {@code timeout} is negative
    */
   @Override
   public boolean handleRequest(Duration timeout) {
-    throw new UnsupportedOperationException(
-        "handleRequest is not supported with Concurrency.processes(n): the worker processes accept"
-            + " the requests; use serveForever() or start()");
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout < 0: " + timeout);
+    }
+    if (!lifecycle.enterServing(Thread.currentThread())) {
+      return false;
+    }
+    try {
+      long before = metrics().accepted();
+      long deadline = System.nanoTime() + ChannelTimeouts.nanos(timeout);
+      while (lifecycle.running()) {
+        if (metrics().accepted() > before) {
+          return true;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          runTimeoutHook();
+          return false;
+        }
+        lifecycle.awaitChange(left);
+      }
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      log.info("Serving thread of {} interrupted: shutting down", name);
+      shutdown();
+      return false;
+    } finally {
+      lifecycle.exitServing();
+    }
+  }
+
+  private void runTimeoutHook() {
+    try {
+      timeoutHook.run();
+    } catch (RuntimeException e) {
+      log.warn("The timeout hook of {} failed", name, e);
+    }
   }
 
   @Override
@@ -478,11 +373,10 @@ final class Supervisor implements Server {
     boolean terminate;
     lock.lock();
     try {
-      if (state == State.NEW || state == State.RUNNING) {
-        state = State.SHUTTING_DOWN;
+      if (lifecycle.beginShutdown()) {
         log.info("Server {} shutting down: draining its workers", name);
       }
-      for (Slot slot : slots) {
+      for (WorkerSlot slot : slots) {
         ScheduledFuture<?> pending = slot.restart;
         if (pending != null) {
           pending.cancel(false);
@@ -497,12 +391,12 @@ final class Supervisor implements Server {
           }
         }
       }
-      terminate = signalChange();
+      terminate = lifecycle.claimTermination();
     } finally {
       lock.unlock();
     }
     if (terminate) {
-      terminate();
+      lifecycle.terminate();
     }
   }
 
@@ -512,7 +406,7 @@ final class Supervisor implements Server {
     shutdown();
     lock.lock();
     try {
-      for (Slot slot : slots) {
+      for (WorkerSlot slot : slots) {
         Process p = slot.process;
         if (p != null) {
           p.destroyForcibly();
@@ -525,19 +419,12 @@ final class Supervisor implements Server {
 
   @Override
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
-    long left = ChannelTimeouts.nanos(timeout);
-    lock.lock();
-    try {
-      while (state != State.TERMINATED) {
-        if (left <= 0) {
-          return false;
-        }
-        left = changed.awaitNanos(left);
-      }
-      return true;
-    } finally {
-      lock.unlock();
-    }
+    return lifecycle.awaitTermination(timeout);
+  }
+
+  @Override
+  public DrainReport drain(Duration timeout) throws InterruptedException {
+    return lifecycle.drained(Server.super.drain(timeout), timeout); // no handler runs in this process
   }
 
   /**
@@ -570,29 +457,27 @@ final class Supervisor implements Server {
     }
   }
 
-  // lock held: wakes the waiters; true for exactly one caller, who must then call terminate()
-  private boolean signalChange() {
-    changed.signalAll();
-    if (state != State.SHUTTING_DOWN || terminating) {
-      return false;
-    }
-    for (Slot slot : slots) {
+  /** With the lock held: no worker process is left. */
+  @Override
+  public boolean quiescent() {
+    for (WorkerSlot slot : slots) {
       if (slot.process != null) {
         return false;
       }
     }
-    terminating = true;
     return true;
   }
 
-  private void terminate() {
+  /** Once, when the last worker has exited after shutdown. */
+  @Override
+  public void release() {
     restarts.shutdownNow();
     try {
       reservation.close();
     } catch (IOException e) {
       log.debug("Closing the reservation of {} failed: {}", name, e.toString());
     }
-    for (Slot slot : slots) {
+    for (WorkerSlot slot : slots) {
       try {
         slot.metrics.close();
         Files.deleteIfExists(slot.file);
@@ -606,12 +491,5 @@ final class Supervisor implements Server {
       // the JVM is shutting down: the hook is running or has run
     }
     log.info("Server {} terminated: every worker exited", name);
-    lock.lock();
-    try {
-      state = State.TERMINATED;
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
   }
 }

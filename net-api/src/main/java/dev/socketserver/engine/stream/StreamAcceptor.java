@@ -8,6 +8,7 @@ import dev.socketserver.engine.telemetry.Events;
 import dev.socketserver.engine.telemetry.Logs;
 import dev.socketserver.engine.tls.TlsConnection;
 import dev.socketserver.spi.Acceptor;
+import dev.socketserver.spi.Rejection;
 
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.ConnectionOptions;
@@ -24,8 +25,10 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
+import org.slf4j.event.Level;
 
 /**
  * Accepts stream connections (TCP or Unix) from a bound {@link ServerSocketChannel} and turns
@@ -191,6 +194,20 @@ public final class StreamAcceptor implements Acceptor<Connection> {
       c = secure;
     }
     return header == null ? c : new ProxiedConnection(c, raw, header);
+  }
+
+  /** A failed TLS handshake and an untrusted PROXY source are logged as what they are, at INFO. */
+  @Override
+  public Rejection rejection(Exception failure) {
+    if (failure instanceof SSLException) {
+      return new Rejection(
+          "Connections rejected for a failed TLS handshake", Level.INFO, "TLS handshake failed: " + failure);
+    }
+    if (failure instanceof UntrustedProxyException) {
+      return new Rejection(
+          "Connections rejected for not coming from a trusted proxy", Level.INFO, String.valueOf(failure.getMessage()));
+    }
+    return Acceptor.super.rejection(failure);
   }
 
   private static ProxyHeader readProxyHeader(ChannelConnection raw, ProxyProtocol proxy)

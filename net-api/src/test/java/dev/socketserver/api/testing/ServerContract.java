@@ -15,13 +15,11 @@ import dev.socketserver.api.ServerBuilder;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -32,15 +30,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * What every server does, whatever its transport and request type: the lifecycle from build to
- * termination (shutdown, drain and close, from outside a handler and from inside one) and the
- * hooks. {@link StreamServerContract} and {@link DatagramServerContract} extend it and say how a
+ * termination ({@link LifecycleContract}; here shutdown, drain and close with requests in flight,
+ * from outside a handler and from inside one) and the hooks. {@link StreamServerContract} and {@link DatagramServerContract} extend it and say how a
  * {@link Peer} talks to a server and how a handler reads and answers one request, so each
  * transport runs it once.
  *
  * @param <R> the request type
  */
 @Timeout(60)
-public abstract class ServerContract<R> {
+public abstract class ServerContract<R> extends LifecycleContract {
 
   /** Returns a builder bound to a fresh loopback address (port 0, or a new socket path). */
   protected abstract ServerBuilder<R, ?> newBuilder() throws IOException;
@@ -119,45 +117,13 @@ public abstract class ServerContract<R> {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
 
+  @Override
+  protected Server newServer(Runnable timeoutHook) throws IOException {
+    return newBuilder().handler(echoHandler()).onTimeout(timeoutHook).build();
+  }
+
   private Server serve(RequestHandler<R> handler) throws IOException {
     return newBuilder().handler(handler).build().start();
-  }
-
-  @Test
-  void handleRequestRunsTheTimeoutHookWhenNoRequestComes() throws Exception {
-    AtomicInteger timeouts = new AtomicInteger();
-    try (Server server = newBuilder().handler(echoHandler()).onTimeout(timeouts::incrementAndGet).build()) {
-      assertFalse(server.handleRequest(Duration.ofMillis(20)));
-      assertEquals(1, timeouts.get());
-      assertEquals(0, server.metrics().accepted());
-    }
-  }
-
-  @Test
-  void closeWithNoRequestEverServedTerminates() throws Exception {
-    Server server = newBuilder().handler(echoHandler()).build();
-    assertEquals(Server.State.NEW, server.state());
-    server.close();
-    assertEquals(Server.State.TERMINATED, server.state());
-    server.close(); // idempotent
-    assertFalse(server.handleRequest(Duration.ZERO));
-    assertThrows(IllegalStateException.class, server::start);
-  }
-
-  @Test
-  void serversShutDownWhileStartingAllReturnAndClose() throws Exception {
-    List<Server> servers = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      Server server = newBuilder().handler(echoHandler()).build();
-      servers.add(server);
-      server.start();
-      server.shutdown(); // races with the serving thread's start
-    }
-    for (Server server : servers) {
-      assertTrue(server.awaitTermination(Duration.ofSeconds(10)), server::toString);
-      server.close();
-      assertEquals(Server.State.TERMINATED, server.state());
-    }
   }
 
   @Test
