@@ -1,6 +1,5 @@
 package dev.socketserver.api;
 
-import dev.socketserver.engine.stream.FrameLoop;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -61,7 +60,50 @@ public final class Handlers {
    * each non-null reply of {@code handler} framed the same way.
    */
   public static RequestHandler<Connection> framed(Framing framing, FrameHandler handler) {
-    return new FrameLoop(framing, handler);
+    return new Framed(framing, handler);
+  }
+
+  /**
+   * The handler {@link #framed} returns: it reads the frames of its framing until end of stream
+   * and writes each non-null reply framed the same way. Its parts are visible so that a transport
+   * can serve it in turns (see {@code dev.socketserver.spi.Resumable}) instead of on one thread
+   * for the connection's life. Immutable and thread-safe.
+   */
+  public static final class Framed implements RequestHandler<Connection> {
+    private final Framing framing;
+    private final FrameHandler handler;
+
+    private Framed(Framing framing, FrameHandler handler) {
+      this.framing = Objects.requireNonNull(framing, "framing");
+      this.handler = Objects.requireNonNull(handler, "handler");
+    }
+
+    /** Returns the framing of requests and replies. */
+    public Framing framing() {
+      return framing;
+    }
+
+    @Override
+    public void handle(Connection c) throws Exception {
+      byte[] frame;
+      while ((frame = c.readFrame(framing)) != null) {
+        reply(c, frame);
+      }
+      c.output().flush();
+    }
+
+    /**
+     * Computes the reply to {@code frame}, a request read from {@code c}, and writes it to
+     * {@code c} (buffered), if there is one.
+     *
+     * @throws Exception from the frame handler, or the write's {@link java.io.IOException}
+     */
+    public void reply(Connection c, byte[] frame) throws Exception {
+      byte[] reply = handler.reply(frame);
+      if (reply != null) {
+        c.writeFrame(framing, reply);
+      }
+    }
   }
 
   /**

@@ -2,13 +2,13 @@ package dev.socketserver.engine.core;
 
 import static dev.socketserver.engine.core.RequestLog.log;
 
-import dev.socketserver.engine.stream.ChannelConnection;
-import dev.socketserver.engine.stream.FrameLoop;
 import dev.socketserver.engine.telemetry.Counters;
 import dev.socketserver.spi.Acceptor;
+import dev.socketserver.spi.Resumable;
 
 import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.DrainReport;
+import dev.socketserver.api.Handlers;
 import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerListener;
@@ -186,10 +186,10 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
     @Nullable Task prev; // guarded by lock, as next
     @Nullable Task next;
     volatile boolean stopped;
-    // Set when the handler is served in turns (FrameLoop): the connection's state between turns,
+    // Set when the handler is served in turns (see Resumable): the request's state between turns,
     // each on its own thread. Written before the first turn ends; the connection's lock and
     // Thread.start order it before the next turn reads it.
-    FrameLoop.@Nullable Turns turns;
+    Resumable.@Nullable Turns turns;
 
     Task(R request) {
       this.request = request;
@@ -201,7 +201,7 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
       thread = Thread.currentThread();
       boolean waiting = false;
       try {
-        FrameLoop.Turns t = turns;
+        Resumable.Turns t = turns;
         if (t != null) {
           waiting = turn(prepared, t); // even when stopped: the turn fails on the closed connection
         } else if (!stopped) {
@@ -249,13 +249,10 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
         requestLog.filtered(r);
         return false;
       }
-      if (virtualLoop
-          && handler instanceof FrameLoop loop
-          && r instanceof ChannelConnection c
-          && c.readsWaitForever()) {
-        FrameLoop.Turns t = loop.turns(c, this::start);
-        turns = t;
-        return turn(r, t);
+      Resumable.Turns inTurns = virtualLoop ? turnsOf(r) : null;
+      if (inTurns != null) {
+        turns = inTurns;
+        return turn(r, inTurns);
       }
       MDC.put("client", acceptor.describe(r));
       try {
@@ -272,11 +269,21 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
     }
 
     /**
+     * The turns in which the handler serves {@code r}, if both allow it: a {@link Handlers.Framed}
+     * handler and a request that can wait for input with no thread; else null.
+     */
+    private Resumable.@Nullable Turns turnsOf(R r) {
+      return handler instanceof Handlers.Framed framed && r instanceof Resumable resumable
+          ? resumable.serveInTurns(framed, this::start)
+          : null;
+    }
+
+    /**
      * One turn of a handler served in turns: answers what the connection has read. Returns true
      * if the connection now waits for input with no thread: the next turn may already be running
      * on another thread, so this one must do nothing more with the task.
      */
-    private boolean turn(R r, FrameLoop.Turns t) {
+    private boolean turn(R r, Resumable.Turns t) {
       MDC.put("client", acceptor.describe(r));
       try {
         while (!t.serveBuffered()) {

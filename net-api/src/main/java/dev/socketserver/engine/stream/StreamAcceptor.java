@@ -217,13 +217,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
       throw new UntrustedProxyException(
           "PROXY protocol: " + peer + " is not a trusted proxy (trusted: " + proxy.trusted() + ")");
     }
-    Duration readTimeout = raw.readTimeout();
-    raw.readTimeout(proxy.headerTimeout());
-    try {
-      return ProxyHeaders.read(raw, peer);
-    } finally {
-      raw.readTimeout(readTimeout);
-    }
+    return ProxyHeaders.read(raw.readingWithin(proxy.headerTimeout()), peer);
   }
 
   @Override

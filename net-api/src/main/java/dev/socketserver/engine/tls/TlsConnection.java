@@ -1,9 +1,13 @@
 package dev.socketserver.engine.tls;
 
 import dev.socketserver.engine.core.ChannelTimeouts;
+import dev.socketserver.engine.stream.BufferPool;
+import dev.socketserver.engine.stream.BufferSource;
 import dev.socketserver.engine.stream.ChannelConnection;
 import dev.socketserver.engine.stream.ForwardingConnection;
 import dev.socketserver.engine.stream.Frames;
+import dev.socketserver.engine.stream.Outbound;
+import dev.socketserver.engine.stream.SourceInput;
 import dev.socketserver.engine.telemetry.Counters;
 import dev.socketserver.engine.telemetry.Limit;
 import dev.socketserver.engine.telemetry.Logs;
@@ -15,29 +19,18 @@ import dev.socketserver.api.TlsInfo;
 import dev.socketserver.api.TlsOptions;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.security.cert.Certificate;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Pattern;
-import javax.net.ssl.ExtendedSSLSession;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -48,11 +41,19 @@ import org.slf4j.Logger;
  * {@code output()}, so buffering, timeouts, back-pressure and counters stay the plain
  * connection's (its counters see bytes on the wire).
  *
- * <p>The handshake runs in {@link #handshake()}, on the thread that calls it (a server's
- * request thread, never the accept loop), within the handshake deadline. Reading unwraps into a
- * plaintext buffer that {@code readLine} and {@code readFrame} decode from directly. Writing
+ * <p>A layer over the plain connection's {@link SourceInput} and {@link Outbound}: the same
+ * stream and frame-decoding code reads its plaintext ({@link SourceInput} over a {@link
+ * BufferSource} of unwrapped records) and buffers its writes ({@link Outbound} draining into the
+ * engine), and the plain connection flushes this layer's output before its reader waits, as it
+ * flushes its own. The handshake runs in {@link #handshake()}, on the thread that calls it (a
+ * server's request thread, never the accept loop), within the handshake deadline, which each of
+ * its reads and writes is given (the plain connection's timeouts are never changed). Writing
  * buffers plaintext up to the write buffer size (at most one record, 16 KiB) and wraps it on
  * flush, when full, and before this thread blocks to read.
+ *
+ * <p>Record buffers (cipher text in and out, plaintext in) are pooled and held only while they
+ * hold bytes: a connection waiting for its next record holds none. What they may take at once is
+ * charged to a server's inbound budget for the connection's life (see {@link #server}).
  *
  * <p>Renegotiation is refused: once a TLS 1.2 (or older) handshake has completed, a handshake
  * record from the peer (a client's renegotiating ClientHello, a server's HelloRequest) is never
@@ -67,41 +68,48 @@ import org.slf4j.Logger;
  *
  * <p>Thread-safety: one reader and one writer may work at once, as on any connection. The
  * reader's state is guarded by {@link #readLock}; wrapping and writing records by
- * {@link #writeLock}, which the reader also takes to answer a handshake message (lock order:
+ * {@link TlsRecords}' lock, which the reader also takes to answer a handshake message (lock order:
  * read, then write). {@link #raw()}{@code .abort()} may be called from any thread.
  */
 public final class TlsConnection extends ForwardingConnection {
   private static final Logger log = Logs.get(TlsConnection.class);
   private static final int MAX_RECORD_PLAINTEXT = 16384;
-  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
-  private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|.*:.*");
   private static final byte HANDSHAKE_RECORD = 22; // TLS record content type
+  private static final int MAX_FREE = 1024;
+  // Record buffers, by size (the engines' packet and application buffer sizes, the larger).
+  private static final ConcurrentHashMap<Integer, BufferPool> POOLS = new ConcurrentHashMap<>();
 
   private final ChannelConnection raw;
   private final SSLEngine engine;
-  private final InputStream rawIn;
-  private final OutputStream rawOut;
+  private final SourceInput rawIn;
+  private final Outbound rawOut;
   private final Duration handshakeTimeout;
   private final Counters counters;
-  private final Input input = new Input();
-  private final Output output;
-  private final Frames frames = new Frames(this::decode);
+  private final BufferPool pool;
+  private final SourceInput input;
+  private final Outbound output;
+  private final Frames frames;
 
   private final ReentrantLock readLock = new ReentrantLock();
-  // Guarded by readLock. netIn is in write mode (bytes at [0, position)); appIn in read mode.
-  private ByteBuffer netIn;
-  private ByteBuffer appIn;
+  // Guarded by readLock; each null while it holds nothing (pooled). netIn in write mode (bytes at
+  // [0, position)); appIn in read mode.
+  private @Nullable ByteBuffer netIn;
+  private @Nullable ByteBuffer appIn;
   private boolean inboundDone;
-  private long handshakeDeadline; // nanoTime while handshaking, else 0
+  // nanoTime while handshaking, else 0; written under readLock, read by writers too.
+  private volatile long handshakeDeadline;
 
-  private final ReentrantLock writeLock = new ReentrantLock();
-  // Guarded by writeLock.
-  private ByteBuffer netOut;
+  private final TlsRecords records;
 
   private volatile @Nullable TlsInfo info;
   private volatile boolean closed;
   // Why every read and write fails once a renegotiation was refused; null before.
   private volatile @Nullable String refusal;
+
+  /** Why every read and write fails, once a renegotiation was refused; null before. */
+  @Nullable String refusal() {
+    return refusal;
+  }
 
   private TlsConnection(
       ChannelConnection raw,
@@ -117,17 +125,22 @@ public final class TlsConnection extends ForwardingConnection {
     this.handshakeTimeout = options.handshakeTimeout();
     this.counters = counters;
     SSLSession session = engine.getSession();
-    this.netIn = ByteBuffer.allocate(session.getPacketBufferSize());
-    this.appIn = ByteBuffer.allocate(session.getApplicationBufferSize()).flip();
-    this.netOut = ByteBuffer.allocate(session.getPacketBufferSize());
-    this.output = new Output(Math.min(writeBufferSize, MAX_RECORD_PLAINTEXT));
+    int size = Math.max(session.getPacketBufferSize(), session.getApplicationBufferSize());
+    this.pool = POOLS.computeIfAbsent(size, s -> new BufferPool(s, MAX_FREE));
+    this.input = new SourceInput(new Plaintext());
+    this.frames = new Frames(input);
+    this.records = new TlsRecords(this, engine, rawOut, pool);
+    this.output = new Outbound(records, pool, Math.min(writeBufferSize, MAX_RECORD_PLAINTEXT));
+    raw.flushBeforeReading(output);
   }
 
   /**
    * Returns the server side of a TLS connection over {@code raw}, counting refused
-   * renegotiations in {@code counters}; call {@link #handshake()} next. Its record buffers (about
-   * 50 KB) are charged to the server's inbound budget for the connection's life, before any byte
-   * of the handshake is read: a flood of stalled handshakes is bounded like any other input.
+   * renegotiations in {@code counters}; call {@link #handshake()} next. The record buffers it may
+   * hold at once (about 50 KB) are charged to the server's inbound budget for the connection's
+   * life, before any byte of the handshake is read: a flood of stalled handshakes is bounded like
+   * any other input, and reading never fails for want of a buffer the budget already granted. The
+   * charge is accounting; the memory is the pool's, held only while a buffer holds bytes.
    *
    * @throws IOException if the inbound budget has no room for the buffers (the connection is
    *     closed)
@@ -135,18 +148,11 @@ public final class TlsConnection extends ForwardingConnection {
   public static TlsConnection server(
       ChannelConnection raw, TlsOptions options, int writeBufferSize, Counters counters)
       throws IOException {
-    SSLEngine engine = options.context().createSSLEngine();
+    SSLEngine engine = TlsEngines.server(options);
     SSLSession fresh = engine.getSession();
-    raw.chargeLayer(2 * fresh.getPacketBufferSize() + fresh.getApplicationBufferSize());
-    engine.setUseClientMode(false);
-    SSLParameters params = engine.getSSLParameters();
-    switch (options.clientAuth()) {
-      case NEED -> params.setNeedClientAuth(true);
-      case WANT -> params.setWantClientAuth(true);
-      case NONE -> {}
-    }
-    return new TlsConnection(
-        raw, configure(engine, params, options), options, writeBufferSize, counters);
+    raw.chargeLayer(
+        2 * fresh.getPacketBufferSize() + fresh.getApplicationBufferSize(), "the TLS record buffers");
+    return new TlsConnection(raw, engine, options, writeBufferSize, counters);
   }
 
   /**
@@ -156,24 +162,8 @@ public final class TlsConnection extends ForwardingConnection {
    */
   public static TlsConnection client(
       ChannelConnection raw, TlsOptions options, String host, int writeBufferSize) {
-    int port = raw.remoteAddress() instanceof InetSocketAddress a ? a.getPort() : -1;
-    SSLEngine engine = options.context().createSSLEngine(host, port);
-    engine.setUseClientMode(true);
-    SSLParameters params = engine.getSSLParameters();
-    params.setEndpointIdentificationAlgorithm("HTTPS");
-    if (!IP_LITERAL.matcher(host).matches()) {
-      params.setServerNames(List.of(new SNIHostName(host)));
-    }
-    return new TlsConnection(
-        raw, configure(engine, params, options), options, writeBufferSize, Counters.UNUSED);
-  }
-
-  private static SSLEngine configure(SSLEngine engine, SSLParameters params, TlsOptions options) {
-    if (!options.applicationProtocols().isEmpty()) {
-      params.setApplicationProtocols(options.applicationProtocols().toArray(String[]::new));
-    }
-    engine.setSSLParameters(params);
-    return engine;
+    SSLEngine engine = TlsEngines.client(options, host, raw.remoteAddress());
+    return new TlsConnection(raw, engine, options, writeBufferSize, Counters.UNUSED);
   }
 
   /** Returns the plain connection underneath. */
@@ -190,17 +180,15 @@ public final class TlsConnection extends ForwardingConnection {
    * @throws EOFException if the peer leaves during the handshake
    */
   public void handshake() throws IOException {
-    Duration writeTimeout = raw.writeTimeout();
     readLock.lock();
     try {
       handshakeDeadline = System.nanoTime() + ChannelTimeouts.nanos(handshakeTimeout);
-      raw.writeTimeout(handshakeTimeout);
       engine.beginHandshake();
       HandshakeStatus hs = engine.getHandshakeStatus();
       while (hs != HandshakeStatus.FINISHED && hs != HandshakeStatus.NOT_HANDSHAKING) {
         hs = switch (hs) {
-          case NEED_TASK -> runTasks();
-          case NEED_WRAP -> wrapHandshake();
+          case NEED_TASK -> TlsEngines.runTasks(engine);
+          case NEED_WRAP -> records.sendQueued(timeout());
           default -> {
             SSLEngineResult r = unwrap();
             if (r == null) {
@@ -213,49 +201,44 @@ public final class TlsConnection extends ForwardingConnection {
           }
         };
       }
-      info = describe(engine);
+      info = TlsEngines.describe(engine);
     } catch (SSLException e) {
       throw withAlertSent(e); // the failure may come from a delegated task, thrown by a wrap
     } finally {
       handshakeDeadline = 0;
-      raw.writeTimeout(writeTimeout);
+      giveBackIdle();
       readLock.unlock();
     }
   }
 
-  private static TlsInfo describe(SSLEngine engine) {
-    SSLSession session = engine.getSession();
-    List<Certificate> peer;
-    try {
-      peer = List.of(session.getPeerCertificates());
-    } catch (SSLPeerUnverifiedException e) {
-      peer = List.of();
+  /**
+   * The timeout of one read or write of the plain connection: what is left of the handshake
+   * deadline while handshaking, else the connection's own.
+   *
+   * @throws SocketTimeoutException if the handshake deadline passed
+   */
+  private long timeout() throws SocketTimeoutException {
+    long deadline = handshakeDeadline;
+    if (deadline == 0) {
+      return BufferSource.CONNECTION_TIMEOUT;
     }
-    String sni = null;
-    if (session instanceof ExtendedSSLSession extended) {
-      List<SNIServerName> names =
-          engine.getUseClientMode()
-              ? Objects.requireNonNullElse(engine.getSSLParameters().getServerNames(), List.of())
-              : extended.getRequestedServerNames();
-      for (SNIServerName name : names) {
-        if (name instanceof SNIHostName host) {
-          sni = host.getAsciiName();
-        }
-      }
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      throw handshakeTimedOut();
     }
-    String alpn = engine.getApplicationProtocol();
-    return new TlsInfo(
-        session.getProtocol(),
-        session.getCipherSuite(),
-        peer,
-        sni,
-        alpn == null || alpn.isEmpty() ? null : alpn);
+    return left;
+  }
+
+  private SocketTimeoutException handshakeTimedOut() {
+    return new SocketTimeoutException(
+        "TLS handshake with " + raw.remoteAddress() + " not done within " + handshakeTimeout);
   }
 
   @Override
   public Optional<TlsInfo> tls() {
     return Optional.ofNullable(info);
   }
+
 
   // ---- reading; every method here runs with readLock held ----
 
@@ -269,37 +252,46 @@ public final class TlsConnection extends ForwardingConnection {
       if (refused != null) {
         throw new SSLException(refused);
       }
+      if (netIn == null && readCipher() < 0) {
+        return null; // waited for cipher text holding no buffer: a record buffer only once it comes
+      }
       if (renegotiationStarts()) {
         throw refuseRenegotiation();
       }
-      netIn.flip();
-      appIn.compact();
+      ByteBuffer src = Objects.requireNonNull(netIn).flip();
+      ByteBuffer dst = appIn == null ? (appIn = pool.take().flip()) : appIn;
+      dst.compact();
       SSLEngineResult r;
       try {
-        r = engine.unwrap(netIn, appIn);
+        r = engine.unwrap(src, dst);
       } catch (SSLException e) {
         throw withAlertSent(e);
       } finally {
-        netIn.compact();
-        appIn.flip();
+        src.compact();
+        dst.flip();
       }
       switch (r.getStatus()) {
         case BUFFER_UNDERFLOW -> {
-          if (!netIn.hasRemaining()) {
-            netIn = grow(netIn, engine.getSession().getPacketBufferSize());
+          if (!src.hasRemaining()) { // compacted: full of one partial record
+            netIn = growCharged(src, engine.getSession().getPacketBufferSize());
           }
           if (readCipher() < 0) {
             return null;
           }
         }
         case BUFFER_OVERFLOW ->
-            appIn = grow(appIn.compact(), engine.getSession().getApplicationBufferSize()).flip();
+            appIn = growCharged(dst.compact(), engine.getSession().getApplicationBufferSize()).flip();
         case OK, CLOSED -> {
           if (r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
-            runTasks();
+            TlsEngines.runTasks(engine);
           }
           if (handshakeDeadline == 0 && engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
-            wrapHandshake(); // a post-handshake message to answer, for example a key update
+            records.sendQueued(BufferSource.CONNECTION_TIMEOUT); // a post-handshake message to answer, for example a key update
+          }
+          ByteBuffer in = netIn;
+          if (in != null && in.position() == 0) {
+            netIn = null; // no partial record: the buffer goes back until the next one arrives
+            giveBack(in);
           }
           return r;
         }
@@ -314,11 +306,14 @@ public final class TlsConnection extends ForwardingConnection {
    */
   private boolean renegotiationStarts() {
     TlsInfo established = info;
+    ByteBuffer in = netIn;
     return established != null
         && !established.protocol().equals("TLSv1.3")
-        && netIn.position() > 0
-        && netIn.get(0) == HANDSHAKE_RECORD;
+        && in != null
+        && in.position() > 0
+        && in.get(0) == HANDSHAKE_RECORD;
   }
+
 
   /**
    * Refuses the renegotiation the peer starts: counts it, sends close_notify, half-closes the
@@ -336,15 +331,12 @@ public final class TlsConnection extends ForwardingConnection {
     refusal = message;
     SSLException refused = new SSLException(message);
     counters.hit(Limit.TLS_RENEGOTIATION, peer, protocol);
-    writeLock.lock();
     try {
-      engine.closeOutbound();
-      wrap(EMPTY); // close_notify, under the keys the peer still uses
+      // close_notify, under the keys the peer still uses
+      records.closeOutbound(BufferSource.CONNECTION_TIMEOUT, false);
       raw.shutdownOutput(); // a peer waiting for a ServerHello sees the end at once
     } catch (IOException e) {
       refused.addSuppressed(e); // the peer may have left already
-    } finally {
-      writeLock.unlock();
     }
     return refused;
   }
@@ -355,60 +347,55 @@ public final class TlsConnection extends ForwardingConnection {
    * takes it, and returns {@code failure}.
    */
   private SSLException withAlertSent(SSLException failure) {
-    writeLock.lock();
     try {
-      if (!engine.isOutboundDone()) {
-        wrap(EMPTY);
-        rawOut.flush();
-      }
+      records.sendAlert(timeout());
     } catch (IOException | RuntimeException e) {
       failure.addSuppressed(e);
-    } finally {
-      writeLock.unlock();
     }
     return failure;
   }
 
-  /** Reads cipher text into {@link #netIn}; returns the count, or -1 at end of stream. */
+  /**
+   * Reads cipher text into {@link #netIn}; returns the count, or -1 at end of stream. Waits for
+   * the plain connection to have input before it takes a buffer: a connection waiting for its next
+   * record holds none. (The plain connection flushes this layer's output before it waits.)
+   */
   private int readCipher() throws IOException {
-    if (output.pendingFor(Thread.currentThread())) {
-      output.flush(); // the peer may be waiting for our reply before it sends more
-    }
-    if (handshakeDeadline != 0) {
-      long left = handshakeDeadline - System.nanoTime();
-      if (left <= 0) {
-        throw new SocketTimeoutException(
-            "TLS handshake with " + raw.remoteAddress() + " not done within " + handshakeTimeout);
+    long timeout = timeout();
+    SourceInput in = timeout == BufferSource.CONNECTION_TIMEOUT ? rawIn : rawIn.within(timeout);
+    try {
+      ByteBuffer b = netIn;
+      if (b == null) {
+        if (!in.awaitReadable()) {
+          return -1;
+        }
+        netIn = b = pool.take();
       }
-      Duration readTimeout = raw.readTimeout();
-      raw.readTimeout(Duration.ofNanos(left));
-      try {
-        return readCipherNow();
-      } catch (SocketTimeoutException e) {
-        SocketTimeoutException better = new SocketTimeoutException(
-            "TLS handshake with " + raw.remoteAddress() + " not done within " + handshakeTimeout);
-        better.initCause(e);
-        throw better;
-      } finally {
-        raw.readTimeout(readTimeout);
+      return in.read(b);
+    } catch (SocketTimeoutException e) {
+      if (timeout == BufferSource.CONNECTION_TIMEOUT) {
+        throw e;
       }
+      SocketTimeoutException better = handshakeTimedOut();
+      better.initCause(e);
+      throw better;
     }
-    return readCipherNow();
   }
 
-  private int readCipherNow() throws IOException {
-    int n = rawIn.read(netIn.array(), netIn.arrayOffset() + netIn.position(), netIn.remaining());
-    if (n > 0) {
-      netIn.position(netIn.position() + n);
-    }
-    return n;
-  }
-
-  /** Makes {@link #appIn} hold data; returns false at end of stream. */
-  private boolean awaitPlaintext() throws IOException {
-    while (!appIn.hasRemaining()) {
+  /**
+   * Makes {@link #appIn} hold data and returns it, or returns null at end of stream; waits at most
+   * {@code timeoutNanos} per read of the plain connection ({@link BufferSource#CONNECTION_TIMEOUT}:
+   * its read timeout).
+   */
+  private @Nullable ByteBuffer awaitPlaintext() throws IOException {
+    while (true) {
+      ByteBuffer b = appIn;
+      if (b != null && b.hasRemaining()) {
+        return b;
+      }
       if (inboundDone) {
-        return false;
+        giveBackIdle();
+        return null;
       }
       SSLEngineResult r = unwrap();
       if (r == null) {
@@ -423,93 +410,92 @@ public final class TlsConnection extends ForwardingConnection {
         inboundDone = true;
       }
     }
-    return true;
   }
 
-  private byte @Nullable [] decode(FrameDecoder decoder) throws IOException {
-    readLock.lock();
-    try {
-      while (awaitPlaintext()) {
-        byte[] frame = decoder.decode(appIn);
-        raw.chargeFrame(decoder); // a partial frame counts against the server's inbound budget
-        if (frame != null) {
-          return frame;
-        }
-      }
-      return null;
-    } finally {
+  private void giveBack(ByteBuffer b) {
+    TlsEngines.giveBack(pool, b);
+  }
+
+  /** As {@link #grow}, for an inbound buffer: the growth is charged too, for the connection's life. */
+  private ByteBuffer growCharged(ByteBuffer b, int atLeast) throws IOException {
+    ByteBuffer bigger = TlsEngines.grow(b, atLeast);
+    raw.chargeLayer(bigger.capacity() - b.capacity(), "a grown TLS record buffer");
+    return bigger;
+  }
+
+  /**
+   * True if this connection holds a record buffer now. Read without the lock (a reader waiting for
+   * input holds it): for tests and diagnostics, racy by nature.
+   */
+  boolean holdsRecordBuffers() {
+    return netIn != null || appIn != null;
+  }
+
+  /** Gives back the inbound buffers that hold nothing; readLock held. */
+  private void giveBackIdle() {
+    ByteBuffer in = netIn;
+    if (in != null && in.position() == 0) {
+      netIn = null;
+      giveBack(in);
+    }
+    ByteBuffer app = appIn;
+    if (app != null && !app.hasRemaining()) {
+      appIn = null;
+      giveBack(app);
+    }
+  }
+
+  /** The plaintext, as the one input implementation reads it. Guarded by readLock. */
+  private final class Plaintext implements BufferSource {
+    @Override
+    public void lock() {
+      readLock.lock();
+    }
+
+    @Override
+    public void unlock() {
       readLock.unlock();
     }
-  }
 
-  private HandshakeStatus runTasks() {
-    for (Runnable task; (task = engine.getDelegatedTask()) != null; ) {
-      task.run();
+    @Override
+    public @Nullable ByteBuffer await(long timeoutNanos) throws IOException {
+      return awaitPlaintext();
     }
-    return engine.getHandshakeStatus();
-  }
 
-  // ---- writing ----
-
-  private HandshakeStatus wrapHandshake() throws IOException {
-    writeLock.lock();
-    try {
-      HandshakeStatus hs = wrap(EMPTY);
-      rawOut.flush();
-      return hs;
-    } finally {
-      writeLock.unlock();
+    @Override
+    public int buffered() {
+      ByteBuffer b = appIn;
+      return b == null ? 0 : b.remaining();
     }
-  }
 
-  /** Wraps all of {@code src} into records written to the plain output; writeLock held. */
-  private HandshakeStatus wrap(ByteBuffer src) throws IOException {
-    while (true) {
-      netOut.clear();
-      SSLEngineResult r = engine.wrap(src, netOut);
-      switch (r.getStatus()) {
-        case BUFFER_OVERFLOW -> {
-          netOut = grow(netOut, engine.getSession().getPacketBufferSize());
-          continue;
-        }
-        case BUFFER_UNDERFLOW -> throw new IllegalStateException("wrap underflow: " + r);
-        case CLOSED -> {
-          if (src.hasRemaining()) {
-            String refused = refusal;
-            throw refused != null
-                ? new SSLException(refused)
-                : new SocketException("TLS output to " + raw.remoteAddress() + " is closed");
-          }
-        }
-        case OK -> {}
-      }
-      netOut.flip();
-      rawOut.write(netOut.array(), netOut.arrayOffset(), netOut.limit());
-      HandshakeStatus hs = r.getHandshakeStatus();
-      if (hs == HandshakeStatus.NEED_TASK) {
-        hs = runTasks();
-      }
-      if (!src.hasRemaining() || r.getStatus() == SSLEngineResult.Status.CLOSED) {
-        return hs;
+    @Override
+    public void consumed(ByteBuffer b) {
+      if (!b.hasRemaining() && b == appIn) {
+        appIn = null;
+        giveBack(b);
       }
     }
-  }
 
-  private static ByteBuffer grow(ByteBuffer b, int atLeast) {
-    ByteBuffer bigger = ByteBuffer.allocate(Math.max(atLeast, b.capacity() * 2));
-    b.flip();
-    return bigger.put(b);
+    @Override
+    public void charge(FrameDecoder decoder) throws IOException {
+      raw.chargeFrame(decoder); // a partial frame counts against the server's inbound budget
+    }
+
+    @Override
+    public void close() throws IOException {
+      TlsConnection.this.close();
+    }
   }
 
   // ---- Connection ----
 
   @Override
-  public InputStream input() {
+  public SourceInput input() {
     return input;
   }
 
   @Override
-  public OutputStream output() {
+  public Outbound output() {
     return output;
   }
 
@@ -527,21 +513,8 @@ public final class TlsConnection extends ForwardingConnection {
   @Override
   public void shutdownOutput() throws IOException {
     output.flush();
-    closeOutbound();
+    records.closeOutbound(BufferSource.CONNECTION_TIMEOUT, true);
     raw.shutdownOutput();
-  }
-
-  private void closeOutbound() throws IOException {
-    writeLock.lock();
-    try {
-      if (!engine.isOutboundDone()) {
-        engine.closeOutbound();
-        wrap(EMPTY); // close_notify
-        rawOut.flush();
-      }
-    } finally {
-      writeLock.unlock();
-    }
   }
 
   @Override
@@ -561,7 +534,7 @@ public final class TlsConnection extends ForwardingConnection {
       if (raw.isOpen() && !raw.readFailed() && refusal == null) {
         output.flush();
         try {
-          closeOutbound();
+          records.closeOutbound(BufferSource.CONNECTION_TIMEOUT, true);
         } catch (IOException e) {
           // close_notify is a courtesy: a peer that left already does not need it
           log.debug("Could not send close_notify to {}: {}", raw.remoteAddress(), e.toString());
@@ -577,127 +550,4 @@ public final class TlsConnection extends ForwardingConnection {
     return "TlsConnection[" + raw.localAddress() + " <- " + raw.remoteAddress() + "]";
   }
 
-  private final class Input extends InputStream {
-    @Override
-    public int read() throws IOException {
-      readLock.lock();
-      try {
-        return awaitPlaintext() ? appIn.get() & 0xff : -1;
-      } finally {
-        readLock.unlock();
-      }
-    }
-
-    @Override
-    public int read(byte[] dst, int off, int len) throws IOException {
-      Objects.checkFromIndexSize(off, len, dst.length);
-      if (len == 0) {
-        return 0;
-      }
-      readLock.lock();
-      try {
-        if (!awaitPlaintext()) {
-          return -1;
-        }
-        int n = Math.min(len, appIn.remaining());
-        appIn.get(dst, off, n);
-        return n;
-      } finally {
-        readLock.unlock();
-      }
-    }
-
-    @Override
-    public int available() {
-      readLock.lock();
-      try {
-        return appIn.remaining();
-      } finally {
-        readLock.unlock();
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      TlsConnection.this.close();
-    }
-  }
-
-  /** Plaintext output: buffered up to one record, wrapped when full and on flush. */
-  private final class Output extends OutputStream {
-    // Confined to the writing thread.
-    private final ByteBuffer buffer;
-    private @Nullable Thread writer;
-
-    Output(int size) {
-      this.buffer = ByteBuffer.allocate(size);
-    }
-
-    boolean pendingFor(Thread thread) {
-      return buffer.position() > 0 && writer == thread;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      if (!buffer.hasRemaining()) {
-        flushBuffer(false);
-      }
-      if (buffer.hasRemaining()) {
-        writer = Thread.currentThread();
-        buffer.put((byte) b);
-      } else {
-        write(new byte[] {(byte) b}, 0, 1);
-      }
-    }
-
-    @Override
-    public void write(byte[] src, int off, int len) throws IOException {
-      Objects.checkFromIndexSize(off, len, src.length);
-      writer = Thread.currentThread();
-      if (len <= buffer.remaining()) {
-        buffer.put(src, off, len);
-        return;
-      }
-      flushBuffer(false);
-      if (len < buffer.capacity()) {
-        buffer.put(src, off, len);
-        return;
-      }
-      writeLock.lock();
-      try {
-        wrap(ByteBuffer.wrap(src, off, len));
-      } finally {
-        writeLock.unlock();
-      }
-    }
-
-    @Override
-    public void flush() throws IOException {
-      flushBuffer(true);
-    }
-
-    private void flushBuffer(boolean toSocket) throws IOException {
-      writeLock.lock();
-      try {
-        if (buffer.position() > 0) {
-          buffer.flip();
-          try {
-            wrap(buffer);
-          } finally {
-            buffer.clear();
-          }
-        }
-        if (toSocket) {
-          rawOut.flush();
-        }
-      } finally {
-        writeLock.unlock();
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      TlsConnection.this.close();
-    }
-  }
 }
