@@ -83,11 +83,7 @@ final class AcceptLoop<R> {
 
   /** {@code Server.handleRequest}, on a thread the lifecycle registered. */
   boolean handleOne(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout < 0: " + timeout);
-    }
-    if (!lifecycle.enterServing(Thread.currentThread())) {
+    if (!lifecycle.enterHandleRequest(timeout)) {
       return false;
     }
     try {

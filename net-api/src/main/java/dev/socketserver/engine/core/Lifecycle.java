@@ -4,6 +4,7 @@ import dev.socketserver.api.DrainReport;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.Server.State;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -123,6 +124,21 @@ public final class Lifecycle {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Starts one {@code handleRequest(timeout)} on the calling thread: checks the timeout, then
+   * {@linkplain #enterServing enters serving}; returns false if the server no longer runs.
+   *
+   * @throws IllegalArgumentException if {@code timeout} is negative
+   * @throws IllegalStateException if another thread serves
+   */
+  public boolean enterHandleRequest(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout < 0: " + timeout);
+    }
+    return enterServing(Thread.currentThread());
   }
 
   /**

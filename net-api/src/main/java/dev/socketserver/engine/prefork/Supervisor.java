@@ -328,11 +328,7 @@ final class Supervisor implements Server, Lifecycle.Owner {
    */
   @Override
   public boolean handleRequest(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout < 0: " + timeout);
-    }
-    if (!lifecycle.enterServing(Thread.currentThread())) {
+    if (!lifecycle.enterHandleRequest(timeout)) {
       return false;
     }
     try {

@@ -12,11 +12,9 @@ import dev.socketserver.engine.telemetry.Limit;
 import dev.socketserver.engine.telemetry.Logs;
 import dev.socketserver.spi.Resumable;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.SocketAddress;
 import java.net.SocketException;
 import java.net.SocketOption;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
@@ -56,6 +54,7 @@ public final class ChannelConnection
   private final Parking parking;
   private final Inbound inbound;
   private final SourceInput input;
+  private final ChannelSink sink;
   private final Outbound output;
   // Made on first use: a connection whose handler never reads frames (an echo, most idle ones)
   // saves its 40 bytes. Frames only caches a framing, so two made by racing readers are harmless.
@@ -63,8 +62,6 @@ public final class ChannelConnection
 
   private boolean closed; // guarded by parking.lock
   private @Nullable String closeReason; // guarded by parking.lock
-  private boolean canWrite; // guarded by parking.lock
-  private long bytesOut; // written by the one writing thread; read racily at close
 
   // For the poller's sweep: idle timeout and maximum lifetime (see Deadlines). The time of the
   // last byte either way is taken only when an idle timeout is watched: a clock read per read
@@ -95,7 +92,8 @@ public final class ChannelConnection
     this.parking = new Parking(poller);
     this.inbound = new Inbound(this, channel, parking, pools.read(), counters);
     this.input = new SourceInput(inbound);
-    this.output = new Outbound(new ChannelSink(), pools.write(), options.writeBufferSize());
+    this.sink = new ChannelSink(this, channel, parking, counters);
+    this.output = new Outbound(sink, pools.write(), options.writeBufferSize());
   }
 
   /**
@@ -214,6 +212,10 @@ public final class ChannelConnection
     return readTimeoutNanos;
   }
 
+  long writeTimeoutNanos() {
+    return writeTimeoutNanos;
+  }
+
   @Override
   public Duration writeTimeout() {
     return Duration.ofNanos(writeTimeoutNanos);
@@ -303,7 +305,7 @@ public final class ChannelConnection
     if (resume != null) {
       resume.run(); // the turn finds the connection closed and ends it
     }
-    Events.closed(remote, System.nanoTime() - openedAt, inbound.bytesIn, bytesOut,
+    Events.closed(remote, System.nanoTime() - openedAt, inbound.bytesIn, sink.bytesOut,
         reason == null ? "closed" : reason);
     counters.closed(openedAt);
     // On the poller thread: see Poller. The selector releases the descriptor on its next select.
@@ -368,14 +370,7 @@ public final class ChannelConnection
   @Override
   public void ready(int readyOps) {
     if ((readyOps & SelectionKey.OP_WRITE) != 0) {
-      parking.lock.lock();
-      try {
-        canWrite = true;
-        interest(SelectionKey.OP_WRITE, false);
-        parking.signal(false);
-      } finally {
-        parking.lock.unlock();
-      }
+      sink.writable();
     }
     if ((readyOps & SelectionKey.OP_READ) != 0) {
       inbound.fill();
@@ -471,59 +466,6 @@ public final class ChannelConnection
   @Override
   public Resumable.@Nullable Turns serveInTurns(Handlers.Framed handler, Runnable resume) {
     return readTimeoutNanos == 0 ? new FrameTurns(this, handler, resume) : null;
-  }
-
-  // ---- writer side ----
-
-  /** Writes to the channel; parks for writability only when the socket's send buffer is full. */
-  private final class ChannelSink implements Outbound.Sink {
-    @Override
-    public void write(ByteBuffer b, long timeoutNanos) throws IOException {
-      while (b.hasRemaining()) {
-        int n = channel.write(b);
-        if (n > 0) {
-          counters.written(n);
-          bytesOut += n;
-          active();
-        } else {
-          awaitWritable(timeoutNanos == BufferSource.CONNECTION_TIMEOUT ? writeTimeoutNanos : timeoutNanos);
-        }
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      ChannelConnection.this.close();
-    }
-  }
-
-  private void awaitWritable(long timeout) throws IOException {
-    long left = timeout;
-    parking.lock.lock();
-    try {
-      canWrite = false;
-      interest(SelectionKey.OP_WRITE, true);
-      while (!canWrite) {
-        if (closed) {
-          throw closedException();
-        }
-        if (timeout == 0) {
-          parking.await(false, 0);
-        } else if (left <= 0) {
-          counters.hit(Limit.WRITE_TIMEOUT, remote, Duration.ofNanos(timeout));
-          throw new SocketTimeoutException(
-              "Write timed out after " + Duration.ofNanos(timeout) + " waiting for " + remote
-                  + " to read");
-        } else {
-          left = parking.await(false, left);
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("Interrupted while waiting to write to " + remote);
-    } finally {
-      parking.lock.unlock();
-    }
   }
 
   private static long nanos(String what, Duration timeout) {
