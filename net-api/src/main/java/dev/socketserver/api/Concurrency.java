@@ -19,6 +19,8 @@ import java.util.Optional;
  *   <tr><td>{@link #virtualThreads()} (the default)</td><td>each on a new virtual thread</td>
  *       <td>—</td></tr>
  *   <tr><td>{@link #pool(int)}</td><td>on a fixed pool of platform threads</td><td>—</td></tr>
+ *   <tr><td>{@link #executor(java.util.concurrent.Executor)}</td><td>on the caller's
+ *       executor</td><td>—</td></tr>
  *   <tr><td>{@link #processes(int)}</td><td>in one of {@code n} worker processes, each serving
  *       with its own policy</td><td>{@code ForkingMixIn}</td></tr>
  *   </tbody>
@@ -82,6 +84,22 @@ public sealed interface Concurrency permits Concurrency.InProcess, Concurrency.P
   }
 
   /**
+   * Returns the policy that runs each request with {@code executor.execute(...)}: a pool the
+   * application already has, an executor that records or names its threads. The executor
+   * belongs to the caller: the server never shuts it down, not even when it terminates, so one
+   * executor can serve several servers and outlive them. A request the executor rejects
+   * ({@link java.util.concurrent.RejectedExecutionException}) fails at once and is closed, like
+   * one for which no thread could be started; the server goes on serving. As with the other
+   * policies, a handler that the server stops is interrupted on the executor's thread, and the
+   * interrupt is cleared before that thread is given back.
+   *
+   * @throws NullPointerException if {@code executor} is null
+   */
+  static OnExecutor executor(java.util.concurrent.Executor executor) {
+    return new OnExecutor(executor, Integer.MAX_VALUE, true);
+  }
+
+  /**
    * Returns the policy that serves in {@code workers} worker processes, each serving with
    * {@link #virtualThreads()}: {@code processes(workers, virtualThreads())}.
    *
@@ -102,7 +120,8 @@ public sealed interface Concurrency permits Concurrency.InProcess, Concurrency.P
    * {@code build()} call binds the server's resolved address with SO_REUSEPORT, so the kernel
    * spreads connections (or datagrams) over the workers, and returns the worker's own server.
    * What the program does around {@code build()} therefore runs in every worker too: code that
-   * must run once (an admin endpoint on a fixed port, say) checks {@link #worker()} first.
+   * must run once (an admin endpoint on a fixed port, say) checks {@link #worker()} first; an
+   * executor passed to {@link #executor(java.util.concurrent.Executor)} is each worker's own.
    * The server returned in the first process supervises: it restarts a worker that dies, with an
    * exponential back-off, forwards {@code shutdown()} and {@code close()} to the workers as a
    * graceful drain (always waiting for them), reports the workers' counters summed, and leaves no
@@ -160,7 +179,7 @@ public sealed interface Concurrency permits Concurrency.InProcess, Concurrency.P
    * each worker of a {@link Processes} policy serves with.
    */
   sealed interface InProcess extends Concurrency
-      permits Sequential, PlatformThreads, VirtualThreads, Pool {
+      permits Sequential, PlatformThreads, VirtualThreads, Pool, OnExecutor {
 
     /** Returns the most requests in flight at once, {@link Integer#MAX_VALUE} if unlimited. */
     int limit();
@@ -318,6 +337,44 @@ public sealed interface Concurrency permits Concurrency.InProcess, Concurrency.P
     @Override
     public String toString() {
       return "pool(" + threads + ")" + options(limit, threads, daemon, false, waitOnClose);
+    }
+  }
+
+  /**
+   * {@link #executor(java.util.concurrent.Executor)}: each request on the caller's executor,
+   * which the server never shuts down. Equal to another when their executors are equal.
+   *
+   * @param executor runs each request; owned by the caller
+   * @param limit the most requests in flight, {@link Integer#MAX_VALUE} if unlimited
+   * @param waitOnClose see {@link InProcess#waitOnClose()}
+   */
+  record OnExecutor(java.util.concurrent.Executor executor, int limit, boolean waitOnClose)
+      implements InProcess {
+    /** @throws IllegalArgumentException if {@code limit < 1} */
+    public OnExecutor {
+      Objects.requireNonNull(executor, "executor");
+      checkLimit(limit);
+    }
+
+    /**
+     * Returns this policy with at most {@code maxInFlight} requests in flight: the server then
+     * hands the executor no more than that at once.
+     *
+     * @throws IllegalArgumentException if {@code maxInFlight < 1}
+     */
+    public OnExecutor limit(int maxInFlight) {
+      return new OnExecutor(executor, maxInFlight, waitOnClose);
+    }
+
+    @Override
+    public OnExecutor waitOnClose(boolean wait) {
+      return new OnExecutor(executor, limit, wait);
+    }
+
+    /** Returns the policy as it is written in code, for example {@code executor(...).limit(64)}. */
+    @Override
+    public String toString() {
+      return "executor(" + executor + ")" + options(limit, Integer.MAX_VALUE, false, false, waitOnClose);
     }
   }
 

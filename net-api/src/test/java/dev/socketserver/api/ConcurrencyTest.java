@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -68,6 +69,9 @@ class ConcurrencyTest {
     assertEquals("platformThreads().limit(2).daemon(false)", Concurrency.platformThreads().daemon(false).limit(2).toString());
     assertEquals("virtualThreads().limit(10000)", Concurrency.virtualThreads().limit(10_000).toString());
     assertEquals("pool(8)", Concurrency.pool(8).limit(8).daemon(false).toString());
+    Executor direct = Runnable::run;
+    assertEquals("executor(" + direct + ").limit(3).waitOnClose(false)",
+        Concurrency.executor(direct).limit(3).waitOnClose(false).toString());
   }
 
   @Test
@@ -78,6 +82,10 @@ class ConcurrencyTest {
     assertNotEquals(Concurrency.pool(4), Concurrency.pool(4).limit(5));
     assertNotEquals(Concurrency.platformThreads(), Concurrency.platformThreads().daemon(false));
     assertNotEquals(Concurrency.sequential(), Concurrency.sequential().waitOnClose(false));
+    Executor one = Runnable::run;
+    Executor other = Runnable::run;
+    assertEquals(Concurrency.executor(one), Concurrency.executor(one));
+    assertNotEquals(Concurrency.executor(one), Concurrency.executor(other));
   }
 
   @Test
@@ -85,17 +93,20 @@ class ConcurrencyTest {
     assertEquals(1, Concurrency.sequential().limit());
     assertEquals(Integer.MAX_VALUE, Concurrency.virtualThreads().limit());
     assertEquals(Integer.MAX_VALUE, Concurrency.platformThreads().limit());
+    assertEquals(Integer.MAX_VALUE, Concurrency.executor(Runnable::run).limit());
     assertEquals(8, Concurrency.pool(8).limit());
     assertEquals(64, Concurrency.pool(8).limit(64).limit());
   }
 
   @Test
-  void aLimitOrPoolBelowOneIsRefusedWithItsValue() {
+  void aLimitOrPoolBelowOneOrANullExecutorIsRefusedWithItsValue() {
     var e = assertThrows(IllegalArgumentException.class, () -> Concurrency.virtualThreads().limit(0));
     assertEquals("limit < 1: 0", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Concurrency.platformThreads().limit(-1));
+    assertThrows(IllegalArgumentException.class, () -> Concurrency.executor(Runnable::run).limit(0));
     e = assertThrows(IllegalArgumentException.class, () -> Concurrency.pool(0));
     assertEquals("pool threads < 1: 0", e.getMessage());
+    assertThrows(NullPointerException.class, () -> Concurrency.executor(null));
   }
 
   @Test

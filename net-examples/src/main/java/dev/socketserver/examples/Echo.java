@@ -156,6 +156,7 @@ final class Echo {
       case Concurrency.PlatformThreads p -> p.limit(n);
       case Concurrency.VirtualThreads v -> v.limit(n);
       case Concurrency.Pool p -> p.limit(n);
+      case Concurrency.OnExecutor e -> e.limit(n);
     };
   }
 

@@ -15,7 +15,7 @@ interface Dispatcher {
   /** Runs {@code task} now or soon. */
   void execute(Runnable task);
 
-  /** Releases the dispatcher's threads, if it has any. */
+  /** Releases the dispatcher's threads, if it has any of its own. */
   void close();
 
   /**
@@ -44,6 +44,8 @@ interface Dispatcher {
             Executors.newFixedThreadPool(p.threads(), Thread.ofPlatform().daemon(p.daemon()).name(prefix, 0).factory());
         yield of(pool, pool::shutdown);
       }
+      // The caller owns its executor: never shut down here.
+      case Concurrency.OnExecutor e -> of(e.executor(), () -> {});
     };
   }
 
