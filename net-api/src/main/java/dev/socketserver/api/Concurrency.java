@@ -89,9 +89,9 @@ public sealed interface Concurrency permits Concurrency.InProcess, Concurrency.P
    * belongs to the caller: the server never shuts it down, not even when it terminates, so one
    * executor can serve several servers and outlive them. A request the executor rejects
    * ({@link java.util.concurrent.RejectedExecutionException}) fails at once and is closed, like
-   * one for which no thread could be started; the server goes on serving. As with the other
-   * policies, a handler that the server stops is interrupted on the executor's thread, and the
-   * interrupt is cleared before that thread is given back.
+   * one for which no thread could be started; the server goes on serving. As with
+   * {@link #pool(int)}, a handler the server stops ({@code shutdownNow()}, a drain past its
+   * deadline) is interrupted on the executor's thread.
    *
    * @throws NullPointerException if {@code executor} is null
    */
