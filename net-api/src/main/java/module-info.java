@@ -7,7 +7,8 @@
  *   <li>a {@link dev.socketserver.api.RequestHandler} called once per request: a stream
  *       {@link dev.socketserver.api.Connection} or a datagram;</li>
  *   <li>a {@link dev.socketserver.api.Concurrency} policy that decides where each request runs
- *       (sequentially, on platform or virtual threads, on a pool) and how many may be in flight;</li>
+ *       (sequentially, on platform or virtual threads, on a pool or the caller's executor, in
+ *       worker processes) and how many may be in flight;</li>
  *   <li>the common hooks of {@link dev.socketserver.api.ServerBuilder}: connection filter, error
  *       handler, timeout hook, periodic service action, drain deadline.</li>
  * </ul>

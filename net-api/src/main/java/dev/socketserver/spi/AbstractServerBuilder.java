@@ -101,7 +101,7 @@ public abstract class AbstractServerBuilder<R, B extends ServerBuilder<R, B>>
     if (h == null) {
       throw new IllegalStateException("no handler: call handler(...) before build()");
     }
-    if (concurrency.mode() == Concurrency.Mode.PROCESSES && !sharesAddressAcrossProcesses()) {
+    if (concurrency instanceof Concurrency.Processes && !sharesAddressAcrossProcesses()) {
       throw new IllegalStateException(
           "Concurrency." + concurrency + " needs worker processes that share one address with"
               + " SO_REUSEPORT, which " + getClass().getNestHost().getSimpleName()

@@ -93,7 +93,7 @@ final class Echo {
     Concurrency policy = options.get("concurrency", Concurrency.class);
     OptionalInt limit = options.optionalInt("limit");
     if (limit.isPresent()) {
-      policy = policy.limit(limit.getAsInt()); // at most N clients served at once; the rest wait
+      policy = limited(policy, limit.getAsInt()); // at most N clients served at once; the rest wait
     }
     RequestHandler<Connection> handler =
         options.flag("no-greeting")
@@ -139,6 +139,25 @@ final class Echo {
   /** Formats {@code time} like Python's {@code time.ctime()}: {@code Mon Apr  2 02:44:17 2012}. */
   static String ctime(TemporalAccessor time) {
     return CTIME.format(time);
+  }
+
+  /** Returns {@code policy} serving at most {@code n} clients at once (in each worker, for processes). */
+  static Concurrency limited(Concurrency policy, int n) {
+    return switch (policy) {
+      case Concurrency.Processes p ->
+          Concurrency.processes(p.workers(), limitedHere(p.perWorker(), n)).heartbeatTimeout(p.heartbeatTimeout());
+      case Concurrency.InProcess p -> limitedHere(p, n);
+    };
+  }
+
+  private static Concurrency.InProcess limitedHere(Concurrency.InProcess policy, int n) {
+    return switch (policy) {
+      case Concurrency.Sequential s -> s; // one client at a time already
+      case Concurrency.PlatformThreads p -> p.limit(n);
+      case Concurrency.VirtualThreads v -> v.limit(n);
+      case Concurrency.Pool p -> p.limit(n);
+      case Concurrency.OnExecutor e -> e.limit(n);
+    };
   }
 
   /**

@@ -217,7 +217,7 @@ public final class TcpServer extends ForwardingServer {
         return serve(settings, listener.channel(), options, listener.afterClose());
       }
       InetSocketAddress a = endpoint.address();
-      if (settings.concurrency().mode() == Concurrency.Mode.PROCESSES) {
+      if (settings.concurrency() instanceof Concurrency.Processes) {
         Server server = Prefork.build(
             "tcp", settings, a, Builder::reservation, (s, at) -> serve(s, listen(at, true), options, () -> {}));
         return server instanceof TcpServer worker ? worker : new TcpServer(server);

@@ -312,7 +312,7 @@ public final class UdpServer extends ForwardingServer {
         return serve(settings, socket.channel(), socket.afterClose());
       }
       InetSocketAddress a = endpoint.address();
-      if (settings.concurrency().mode() == Concurrency.Mode.PROCESSES) {
+      if (settings.concurrency() instanceof Concurrency.Processes) {
         if (!groups.isEmpty()) {
           throw new IllegalStateException(
               "Concurrency.processes(n) with multicast groups: every worker would receive each"

@@ -49,7 +49,7 @@ final class AcceptLoop<R> {
     this.acceptor = acceptor;
     this.counters = counters;
     this.requestLog = requestLog;
-    this.limit = settings.concurrency().limit().orElse(Integer.MAX_VALUE);
+    this.limit = Dispatcher.inProcess(settings.concurrency()).limit();
     this.timeoutHook = settings.timeoutHook();
     this.serviceAction = settings.serviceAction().orElse(null);
     this.serviceIntervalNanos = settings.serviceInterval().toNanos();

@@ -74,9 +74,10 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
     this.handler = settings.handler();
     this.filter = settings.filter().orElse(null);
     this.drainTimeout = settings.drainTimeout();
-    this.waitOnClose = settings.concurrency().waitOnClose();
-    this.dispatcher = Dispatcher.of(settings.concurrency(), name);
-    this.virtualLoop = settings.concurrency().mode() == Concurrency.Mode.VIRTUAL_THREADS;
+    Concurrency.InProcess policy = Dispatcher.inProcess(settings.concurrency());
+    this.waitOnClose = policy.waitOnClose();
+    this.dispatcher = Dispatcher.of(policy, name);
+    this.virtualLoop = policy instanceof Concurrency.VirtualThreads;
     this.lifecycle = new Lifecycle(name, log, this);
     this.lock = lifecycle.lock();
     this.requestLog = new RequestLog<>(acceptor, settings.errorHandler().orElse(null));

@@ -71,7 +71,7 @@ public final class IpEndpoint {
    *     {@link Concurrency#processes(int)}, whose workers bind the port each
    */
   public boolean inherited(Concurrency policy) {
-    if (inherited && policy.mode() == Concurrency.Mode.PROCESSES) {
+    if (inherited && policy instanceof Concurrency.Processes) {
       throw new IllegalStateException(
           "Concurrency.processes(n) binds the port in each worker and cannot share an inherited"
               + " channel: use bind(...), or another policy with inheritedChannel()");

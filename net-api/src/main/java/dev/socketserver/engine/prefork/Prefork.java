@@ -24,16 +24,16 @@ import org.jspecify.annotations.Nullable;
  * How a transport serves {@link Concurrency#processes(int)}: one call in its {@code build()}.
  *
  * {@snippet :
- * if (settings.concurrency().mode() == Concurrency.Mode.PROCESSES) {
+ * if (settings.concurrency() instanceof Concurrency.Processes policy) {
  *     return Prefork.build("tcp", settings, address, this::reservePort, this::bindWorker);
  * }
  * }
  *
  * <p>In the program's first process {@code build} returns a {@link Supervisor}, which starts the
- * workers: the same program again ({@link WorkerCommand}) with {@value WorkerEnvironment#VARIABLE}
+ * workers: the same program again ({@link WorkerCommand}) with {@value Concurrency.Worker#VARIABLE}
  * set. In a worker the same {@code build} call sees that variable and returns the worker's own
  * server, built by the transport bound to the supervisor's resolved address with SO_REUSEPORT and
- * serving with the policy's {@link Concurrency#perWorker()}, linked to its supervisor
+ * serving with the policy's {@link Concurrency.Processes#perWorker()}, linked to its supervisor
  * ({@link WorkerLink}).
  *
  * <p>Several servers. The processes servers of a program are numbered in the order their
@@ -94,12 +94,15 @@ public final class Prefork {
    *
    * @param transport names the transport in log lines, for example {@code "tcp"}
    * @throws IOException if the address cannot be reserved, or no worker started listening
+   * @throws IllegalArgumentException if the settings' policy is not {@code processes(n)}
    */
   public static <R> Server build(
       String transport, ServerSettings<R> settings, InetSocketAddress requested,
       Reservation reservation, Worker<R> worker) throws IOException {
+    if (!(settings.concurrency() instanceof Concurrency.Processes policy)) {
+      throw new IllegalArgumentException("not a processes policy: " + settings.concurrency());
+    }
     int key = BUILDS.getAndIncrement();
-    Concurrency policy = settings.concurrency();
     Optional<WorkerEnvironment> env = WorkerEnvironment.current();
     if (env.isEmpty()) {
       return Supervisor.start(

@@ -4,6 +4,7 @@ import dev.socketserver.engine.core.ChannelTimeouts;
 import dev.socketserver.engine.core.Lifecycle;
 import dev.socketserver.engine.telemetry.Logs;
 
+import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.DrainReport;
 import dev.socketserver.api.Server;
 import dev.socketserver.api.ServerMetrics;
@@ -156,7 +157,7 @@ final class Supervisor implements Server, Lifecycle.Owner {
             .redirectOutput(ProcessBuilder.Redirect.INHERIT)
             .redirectError(ProcessBuilder.Redirect.INHERIT); // stdin: a pipe, see WorkerLink
     builder.environment().put(
-        WorkerEnvironment.VARIABLE,
+        Concurrency.Worker.VARIABLE,
         new WorkerEnvironment(slot.index, slots.size(), key, address, slot.file).format());
     try {
       Process p = builder.start();

@@ -1,5 +1,6 @@
 package dev.socketserver.engine.prefork;
 
+import dev.socketserver.api.Concurrency;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -8,7 +9,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What makes a process a worker of a {@code Concurrency.processes(n)} server: the environment
- * variable {@value #VARIABLE} its supervisor sets, {@code "index count key host port file"}.
+ * variable {@value Concurrency.Worker#VARIABLE} its supervisor sets,
+ * {@code "index count key host port file"}. {@link Concurrency#worker()} reads the first two
+ * fields, and this the whole value; {@link Concurrency.Worker} checks the index and count for
+ * both.
  *
  * <p>{@code key} says which server of the program the worker serves: the program's servers with
  * processes policies are numbered in the order they are built ({@link Prefork}); {@code host}
@@ -23,10 +27,7 @@ import org.jspecify.annotations.Nullable;
  */
 public record WorkerEnvironment(
     int index, int count, int key, InetSocketAddress address, Path metricsFile) {
-  /** The environment variable that makes a process a worker. */
-  public static final String VARIABLE = "SOCKETSERVER_WORKER";
-
-  private static final @Nullable String RAW = System.getenv(VARIABLE);
+  private static final @Nullable String RAW = System.getenv(Concurrency.Worker.VARIABLE);
   private static final @Nullable WorkerEnvironment CURRENT = parseOrNull(RAW);
 
   /**
@@ -59,20 +60,16 @@ public record WorkerEnvironment(
       if (f.length != 6) {
         throw new IllegalArgumentException("expected 6 fields");
       }
-      int index = Integer.parseInt(f[0]);
-      int count = Integer.parseInt(f[1]);
-      if (index < 0 || index >= count) {
-        throw new IllegalArgumentException("index " + index + " not in 0.." + (count - 1));
-      }
+      var worker = new Concurrency.Worker(Integer.parseInt(f[0]), Integer.parseInt(f[1]));
       return new WorkerEnvironment(
-          index,
-          count,
+          worker.index(),
+          worker.count(),
           Integer.parseInt(f[2]),
           new InetSocketAddress(InetAddress.ofLiteral(f[3]), Integer.parseInt(f[4])),
           Path.of(f[5]));
     } catch (IllegalArgumentException e) { // NumberFormatException included
       throw new IllegalStateException(
-          VARIABLE + " is malformed (" + e.getMessage() + "): '" + value + "'; it is set by the"
+          Concurrency.Worker.VARIABLE + " is malformed (" + e.getMessage() + "): '" + value + "'; it is set by the"
               + " supervisor of a Concurrency.processes(n) server for its workers, never by hand",
           e);
     }

@@ -3,6 +3,7 @@ package dev.socketserver.api.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,7 +20,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -49,6 +55,13 @@ public abstract class ServerContract<R> extends LifecycleContract {
    */
   protected abstract ServerBuilder<R, ?> newBuilder(SocketAddress address) throws IOException;
 
+  /**
+   * The executor of {@code Concurrency.executor(...)} in {@link #policies()}: the caller's, so no
+   * server shuts it down; its idle daemon threads end by themselves.
+   */
+  private static final ExecutorService CALLERS_EXECUTOR =
+      Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("callers-executor-", 0).factory());
+
   /** The policies every scenario runs under. */
   protected static Stream<Concurrency> policies() {
     return Stream.of(
@@ -56,7 +69,8 @@ public abstract class ServerContract<R> extends LifecycleContract {
         Concurrency.platformThreads(),
         Concurrency.virtualThreads(),
         Concurrency.pool(3),
-        Concurrency.virtualThreads().limit(2));
+        Concurrency.virtualThreads().limit(2),
+        Concurrency.executor(CALLERS_EXECUTOR).limit(3));
   }
 
   /**
@@ -135,6 +149,66 @@ public abstract class ServerContract<R> extends LifecycleContract {
       assertTrue(ran.await(10, TimeUnit.SECONDS));
     } finally {
       server.close();
+    }
+  }
+
+  /**
+   * {@code Concurrency.executor(e)} runs each request with {@code e.execute}, and the executor
+   * stays the caller's: the server's close leaves it running and usable.
+   */
+  @Test
+  void anExecutorPolicyRunsEachRequestOnTheCallersExecutorAndNeverShutsItDown() throws Exception {
+    ExecutorService executor =
+        Executors.newFixedThreadPool(2, Thread.ofPlatform().name("the-callers-own-", 0).factory());
+    try {
+      AtomicReference<String> ranOn = new AtomicReference<>();
+      RequestHandler<R> echo = echoHandler();
+      Server server = newBuilder().concurrency(Concurrency.executor(executor)).handler(r -> {
+        ranOn.set(Thread.currentThread().getName());
+        echo.handle(r);
+      }).build().start();
+      try (Peer p = peer(server)) {
+        p.send("hello");
+        assertEquals("hello", p.receive());
+        p.finish();
+      } finally {
+        server.close();
+      }
+      assertTrue(server.awaitTermination(WAIT));
+      String thread = ranOn.get();
+      assertNotNull(thread);
+      assertTrue(thread.startsWith("the-callers-own-"), thread);
+      assertFalse(executor.isShutdown(), "the server shut down the caller's executor");
+      assertEquals("still mine", executor.submit(() -> "still mine").get(10, TimeUnit.SECONDS));
+    } finally {
+      executor.shutdownNow();
+      assertTrue(executor.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
+
+  /** A request the caller's executor rejects fails and is counted; the next one is served. */
+  @Test
+  void aRequestTheCallersExecutorRejectsFailsAloneAndTheServerGoesOn() throws Exception {
+    AtomicBoolean reject = new AtomicBoolean(true);
+    Executor executor = task -> {
+      if (reject.getAndSet(false)) {
+        throw new RejectedExecutionException("full, as this test's executor says once");
+      }
+      CALLERS_EXECUTOR.execute(task);
+    };
+    try (Server server = newBuilder().concurrency(Concurrency.executor(executor)).handler(echoHandler()).build().start()) {
+      try (Peer first = peer(server)) {
+        first.send("lost"); // a datagram's request; a connection's was accepted and rejected already
+      } catch (IOException closedByTheServer) {
+        // the connection, rejected, may be closed before this send
+      }
+      Await.until("the rejected request to be counted as failed", WAIT, () -> server.metrics().failed() == 1);
+      try (Peer second = peer(server)) {
+        second.send("served");
+        assertEquals("served", second.receive());
+        second.finish();
+      }
+      assertEquals(1, server.metrics().failed());
     }
   }
 
