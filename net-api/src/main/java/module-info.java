@@ -37,7 +37,8 @@
  *   <li>{@code dev.socketserver.spi} (exported): what a transport author reads and implements:
  *       the abstract builders holding every common option, the {@link
  *       dev.socketserver.spi.Acceptor} a server core serves, the settings a builder collected, the
- *       base of received datagrams and of a transport's own server type.</li>
+ *       base of received datagrams and of a transport's own server type, and the {@link
+ *       dev.socketserver.spi.Resumable} capability by which a request is served in turns.</li>
  *   <li>{@code dev.socketserver.spi.factory} (exported): {@link
  *       dev.socketserver.spi.factory.ServerFactory}, where a transport turns its acceptor and
  *       settings into a {@code Server}; apart from {@code spi} because it calls the engine, which
@@ -45,10 +46,13 @@
  *   <li>{@code dev.socketserver.engine.core}: the server core {@code ServerFactory} builds for
  *       every transport: lifecycle, serving loop, dispatch to the concurrency policy, drain.</li>
  *   <li>{@code dev.socketserver.engine.stream}: stream connections: the readiness poller, pooled
- *       read buffers, the blocking-style connection served from what the poller read, the
- *       acceptor of any listening stream channel, idle and lifetime deadlines.</li>
+ *       buffers, the blocking-style connection in layers (its inbound side, fed by the poller;
+ *       its outbound side; where its reader and writer wait), the one input and output stream
+ *       implementation every layer reads and writes through, serving in turns, the acceptor of
+ *       any listening stream channel, idle and lifetime deadlines.</li>
  *   <li>{@code dev.socketserver.engine.tls}, {@code dev.socketserver.engine.proxy}: the layers a
- *       stream connection may get before its handler runs (TLS; PROXY protocol v1/v2).</li>
+ *       stream connection may get before its handler runs (TLS, with pooled record buffers;
+ *       PROXY protocol v1/v2).</li>
  *   <li>{@code dev.socketserver.engine.prefork}: {@code Concurrency.processes(n)}: the supervisor of
  *       worker processes and each worker's link to it.</li>
  *   <li>{@code dev.socketserver.engine.endpoint}: the IP endpoint of the TCP and UDP builders

@@ -23,6 +23,11 @@
  *       dev.socketserver.spi.ForwardingServer} around it.</li>
  * </ol>
  *
+ * <p>A stream transport whose connections can wait for input with no thread implements {@link
+ * dev.socketserver.spi.Resumable} on its requests: under virtual threads the core then serves a
+ * {@link dev.socketserver.api.Handlers.Framed} handler in turns, so an idle connection holds no
+ * thread.
+ *
  * <p>Threads and ownership are documented on each type; in short: a builder is confined to one
  * thread; the acceptor owns the bound socket once opened (if {@code build()} fails before that,
  * the builder closes it), and the server core calls the acceptor's accept and close methods
