@@ -54,7 +54,7 @@ final class Echo {
       Options.usage(
               "echo [--host H] [--port N | --inherited] [--concurrency sequential|platform|virtual|pool:N|processes:N]"
                   + " [--limit N] [--idle-timeout S] [--read-timeout S] [--no-greeting]"
-                  + " [--proxy-protocol --trusted CIDR[,CIDR...]]")
+                  + " [--proxy-protocol --trusted CIDR[,CIDR...]] [--reuse-port]")
           .listen(3130)
           .option("concurrency", "virtual", Echo::concurrency)
           .describe("where each connection runs: sequential (one at a time), platform or virtual threads,"
@@ -70,7 +70,10 @@ final class Echo {
           .describe("read a PROXY protocol v1/v2 header first (behind HAProxy): the client is then the original one")
           .text("trusted", "127.0.0.1/32,::1/128")
           .describe("the proxies --proxy-protocol lets connect, as CIDRs; anyone else is refused."
-              + " The default trusts loopback only");
+              + " The default trusts loopback only")
+          .flag("reuse-port")
+          .describe("bind with SO_REUSEPORT, so a second server on the same port (a hot restart) can"
+              + " start before this one drains and stops");
 
   /** Python's {@code time.ctime()}, in local time: {@code Mon Apr  2 02:44:17 2012}. */
   private static final DateTimeFormatter CTIME =
@@ -106,6 +109,10 @@ final class Echo {
     if (options.flag("inherited")) {
       // Socket activation: systemd's socket (descriptor 3) or inetd's (descriptor 0), not --port.
       builder.inheritedChannel();
+    }
+    if (options.flag("reuse-port")) {
+      // Hot restart: the new process binds the same port while this one drains.
+      builder.reusePort(true);
     }
     if (options.flag("proxy-protocol")) {
       // Behind HAProxy (send-proxy or send-proxy-v2): remoteAddress() is then the real client.
