@@ -77,6 +77,16 @@ public interface Acceptor<R> {
   /** Describes a request's client for log lines, for example its address. */
   String describe(R request);
 
+  /**
+   * Returns whether the peer sent nothing on {@code request} (a PROXY protocol header aside), asked
+   * when the request has ended: a load balancer's TCP health check, which opens and closes (or
+   * resets) a connection. The core counts such a request in {@code ServerMetrics.probes} and logs
+   * it at DEBUG only, whatever ended it. False by default.
+   */
+  default boolean silent(R request) {
+    return false;
+  }
+
   /** Closes a request normally, after its handler: flushes, then closes. */
   void finish(R request) throws IOException;
 

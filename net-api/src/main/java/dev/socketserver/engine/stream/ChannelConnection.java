@@ -61,6 +61,7 @@ public final class ChannelConnection
   private @Nullable Frames frames;
 
   private boolean closed; // guarded by parking.lock
+  private long requestStart; // guarded by parking.lock
   private @Nullable String closeReason; // guarded by parking.lock
 
   // For the poller's sweep: idle timeout and maximum lifetime (see Deadlines). The time of the
@@ -267,6 +268,32 @@ public final class ChannelConnection
       }
     } finally {
       abort();
+    }
+  }
+
+  /**
+   * Marks where the client's request starts: what was read so far and consumed (a PROXY protocol
+   * header) is not the client's own. See {@link #silent()}.
+   */
+  public void markRequestStart() {
+    parking.lock.lock();
+    try {
+      requestStart = inbound.bytesIn - inbound.buffered();
+    } finally {
+      parking.lock.unlock();
+    }
+  }
+
+  /**
+   * True if the client sent nothing past {@link #markRequestStart()} (the start by default): asked
+   * when the connection ended, it was a health check's connect and close.
+   */
+  public boolean silent() {
+    parking.lock.lock();
+    try {
+      return inbound.bytesIn == requestStart;
+    } finally {
+      parking.lock.unlock();
     }
   }
 
