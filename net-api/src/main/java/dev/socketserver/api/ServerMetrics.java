@@ -32,8 +32,8 @@ package dev.socketserver.api;
  *     its limit ({@link StreamServerBuilder#inboundBudget})
  * @param renegotiationsRefused TLS renegotiations a client started and the server refused (with
  *     an alert, closing the connection)
- * @param probes connections that ended (closed or reset) without the client sending a byte, a
- *     PROXY protocol header aside: a load balancer's TCP health check. Each is also counted as
+ * @param probes connections the client closed or reset without sending a byte, a PROXY protocol
+ *     header aside: a load balancer's TCP health check. Each is also counted as
  *     what it ended as (completed, failed or rejected), but logged at DEBUG only and never
  *     given to the error handler: it is not an error
  */

@@ -476,6 +476,12 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
   @Override
   public DrainReport drain(Duration timeout) throws InterruptedException {
     lifecycle.refuseDrainInHandler();
+    shutdown();
+    // Unlike shutdown() alone, which lets every connection go on until its client ends it, a
+    // drain asks long-lived connections to end at their next quiet message boundary.
+    for (Task task : inFlightTasks()) {
+      acceptor.draining(task.request);
+    }
     return lifecycle.drained(Server.super.drain(timeout), timeout);
   }
 

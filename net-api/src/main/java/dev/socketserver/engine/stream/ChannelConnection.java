@@ -42,6 +42,8 @@ import org.slf4j.Logger;
 public final class ChannelConnection
     implements Connection, Poller.Ready, Poller.Expiring, Resumable {
   private static final Logger log = Logs.get(ChannelConnection.class);
+  /** How long a connection closed by a drain waits for its peer to close too. */
+  static final Duration DRAIN_LINGER = Duration.ofSeconds(2);
 
   private final SocketChannel channel;
   private final Poller poller;
@@ -265,9 +267,33 @@ public final class ChannelConnection
     try {
       if (!readFailed()) {
         output.flush();
+        if (inbound.draining()) {
+          lingerForPeer();
+        }
       }
     } finally {
       abort();
+    }
+  }
+
+  /**
+   * Closed by a drain: sends the end of stream first and reads (discarding) until the peer closes
+   * too, at most {@link #DRAIN_LINGER}, so that a request the client sent meanwhile meets a clean
+   * end of stream after the replies it got, never a reset (closing with unread bytes resets).
+   */
+  private void lingerForPeer() {
+    try {
+      channel.shutdownOutput();
+      long deadline = System.nanoTime() + DRAIN_LINGER.toNanos();
+      byte[] discarded = new byte[512];
+      while (true) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || input.within(left).read(discarded, 0, discarded.length) < 0) {
+          return;
+        }
+      }
+    } catch (IOException e) {
+      log.debug("{} closed by the drain: {}", remote, e.toString());
     }
   }
 
@@ -285,16 +311,32 @@ public final class ChannelConnection
   }
 
   /**
-   * True if the client sent nothing past {@link #markRequestStart()} (the start by default): asked
-   * when the connection ended, it was a health check's connect and close.
+   * True if the client sent nothing past {@link #markRequestStart()} (the start by default) and
+   * ended the connection itself (closed or reset it, not timed out by this side): a health check's
+   * connect and close.
    */
   public boolean silent() {
     parking.lock.lock();
     try {
-      return inbound.bytesIn == requestStart;
+      return inbound.bytesIn == requestStart && inbound.peerEnded();
     } finally {
       parking.lock.unlock();
     }
+  }
+
+  /** The server drains: reads waiting at a message boundary end (see Connection.draining()). */
+  void startDraining() {
+    inbound.startDraining();
+  }
+
+  @Override
+  public boolean draining() {
+    return inbound.draining();
+  }
+
+  /** See {@link Inbound#awaitAtBoundary()}. */
+  boolean awaitAtBoundary() throws IOException {
+    return inbound.awaitAtBoundary();
   }
 
   /** True once a read from the channel failed: the connection is broken (typically reset). */

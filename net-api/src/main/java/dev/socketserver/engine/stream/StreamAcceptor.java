@@ -229,6 +229,12 @@ public final class StreamAcceptor implements Acceptor<Connection> {
     return raw(request).silent();
   }
 
+  /** Ends the connection's reads at its next message boundary (see Connection.draining()). */
+  @Override
+  public void draining(Connection request) {
+    raw(request).startDraining();
+  }
+
   @Override
   public void abort(Connection request) {
     raw(request).abort();
