@@ -33,6 +33,8 @@
  *     <td>{@code completed}, {@code failed}</td><td>none</td></tr>
  *   <tr><td>{@code socketserver.cut_requests}</td><td>function counter</td><td></td>
  *     <td>{@code cut}</td><td>none</td></tr>
+ *   <tr><td>{@code socketserver.probes}</td><td>function counter</td><td></td>
+ *     <td>{@code probes}</td><td>none</td></tr>
  *   <tr><td>{@code socketserver.io}</td><td>function counter (bytes)</td>
  *     <td>{@code network.io.direction}: {@code receive}, {@code transmit}</td>
  *     <td>{@code bytesRead}, {@code bytesWritten}</td>

@@ -200,6 +200,22 @@ public interface Connection extends AutoCloseable {
   boolean isOpen();
 
   /**
+   * Returns whether the server that accepted this connection drains ({@link Server#drain} or
+   * {@link Server#close}; {@code shutdown()} alone lets every connection go on until its client
+   * ends it): a handler of a long-lived connection may finish the message it is answering, then
+   * return, so the client sees a clean end of stream after a complete reply and reconnects
+   * elsewhere. While the server drains, a read that waits at a message boundary ends as at end of
+   * stream if no next message begins within 200 ms: {@code readLine} and {@code readFrame} when
+   * nothing of a next line or frame has arrived, {@code input().transferTo} when everything read
+   * has been passed on; a client that keeps sending is served on, and a plain {@code
+   * input().read} waits as ever. The connection then ends with a clean end of stream. False for a
+   * client's connection, and until the drain.
+   */
+  default boolean draining() {
+    return false;
+  }
+
+  /**
    * Flushes the output and closes the connection. A second call does nothing. If a read on this
    * connection already failed (the peer reset it), buffered output is dropped without an attempt
    * to send it: it cannot arrive, and that read reported the failure.

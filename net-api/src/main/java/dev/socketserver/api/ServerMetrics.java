@@ -32,6 +32,10 @@ package dev.socketserver.api;
  *     its limit ({@link StreamServerBuilder#inboundBudget})
  * @param renegotiationsRefused TLS renegotiations a client started and the server refused (with
  *     an alert, closing the connection)
+ * @param probes connections the client closed or reset without sending a byte, a PROXY protocol
+ *     header aside: a load balancer's TCP health check. Each is also counted as
+ *     what it ended as (completed, failed or rejected), but logged at DEBUG only and never
+ *     given to the error handler: it is not an error
  */
 public record ServerMetrics(
     long accepted,
@@ -49,4 +53,5 @@ public record ServerMetrics(
     long limitWaits,
     long cut,
     long inboundBudgetHits,
-    long renegotiationsRefused) {}
+    long renegotiationsRefused,
+    long probes) {}

@@ -74,8 +74,26 @@ public interface Acceptor<R> {
     return Rejection.of(failure);
   }
 
+  /**
+   * The server began to drain, with {@code request} in flight: the transport may make it end at
+   * its next message boundary (a stream connection ends its reads there as at end of stream, see
+   * {@code Connection.draining()}). Called once per request, from the thread shutting the server
+   * down; must not block. Nothing by default.
+   */
+  default void draining(R request) {}
+
   /** Describes a request's client for log lines, for example its address. */
   String describe(R request);
+
+  /**
+   * Returns whether the peer sent nothing on {@code request} (a PROXY protocol header aside) and
+   * ended it itself (closed or reset it; not a timeout of this side), asked when the request has
+   * ended: a load balancer's TCP health check, which opens and closes (or resets) a connection. The core counts such a request in {@code ServerMetrics.probes} and logs
+   * it at DEBUG only, whatever ended it. False by default.
+   */
+  default boolean silent(R request) {
+    return false;
+  }
 
   /** Closes a request normally, after its handler: flushes, then closes. */
   void finish(R request) throws IOException;

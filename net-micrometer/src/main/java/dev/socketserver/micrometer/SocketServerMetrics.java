@@ -127,6 +127,8 @@ public final class SocketServerMetrics implements MeterBinder {
         Tags.of("outcome", "failed"), requests);
     counter(registry, "socketserver.cut_requests", ServerMetrics::cut, Tags.empty(),
         "Requests stopped by shutdownNow or a passed drain deadline");
+    counter(registry, "socketserver.probes", ServerMetrics::probes, Tags.empty(),
+        "Connections that ended without the client sending a byte: load balancer health checks");
     counter(registry, "socketserver.replies", ServerMetrics::replies, Tags.empty(),
         "Reply datagrams sent (always 0 for a stream server)");
     String io = "Bytes received from and sent to clients, on the wire";

@@ -33,6 +33,8 @@ final class RequestLog<R> {
   private final ConcurrentMap<String, RateLimitedLog> rejections = new ConcurrentHashMap<>();
   private final RateLimitedLog filtered =
       new RateLimitedLog(log, Level.DEBUG, "Requests refused by the filter");
+  private final RateLimitedLog probes =
+      new RateLimitedLog(log, Level.DEBUG, "Probes (connections that sent nothing)");
   private final RateLimitedLog badInput = new RateLimitedLog(log, Level.WARN, "Bad input");
   private final RateLimitedLog failedRequests = new RateLimitedLog(log, Level.WARN, "Failed requests");
   private final RateLimitedLog handlerFailures =
@@ -56,6 +58,14 @@ final class RequestLog<R> {
     rejections
         .computeIfAbsent(r.kind(), kind -> new RateLimitedLog(log, r.level(), kind))
         .log("Rejected connection from {}: {}", acceptor.describe(request), r.reason());
+  }
+
+  /**
+   * {@code request} ended with {@code how} and its client sent nothing: a balancer's health check,
+   * not an error (counted in {@code probes}; DEBUG only, never the error handler).
+   */
+  void probe(R request, Throwable how) {
+    probes.log("Probe from {} (connected, sent nothing, left): {}", acceptor.describe(request), how.toString());
   }
 
   void filtered(R request) {

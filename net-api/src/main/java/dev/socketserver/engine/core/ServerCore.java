@@ -241,7 +241,11 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
         r = acceptor.prepare(request);
       } catch (IOException | RuntimeException e) {
         counters.rejected.increment();
-        requestLog.rejected(request, e);
+        if (probe(request)) {
+          requestLog.probe(request, e);
+        } else {
+          requestLog.rejected(request, e);
+        }
         return false;
       }
       prepared = r;
@@ -259,12 +263,35 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
       try {
         acceptor.verify(r);
         handler.handle(r);
-        counters.completed.increment();
+        completed(r);
       } catch (Throwable t) { // a handler's failure of any kind must not stop the server
-        counters.failed.increment();
-        requestLog.failed(r, t, stopped);
+        failed(r, t);
       } finally {
         MDC.remove("client");
+      }
+      return false;
+    }
+
+    private void completed(R r) {
+      counters.completed.increment();
+      probe(r);
+    }
+
+    /** Counts and logs the failure, as a probe if the client sent nothing (a health check). */
+    private void failed(R r, Throwable t) {
+      counters.failed.increment();
+      if (probe(r)) {
+        requestLog.probe(r, t);
+      } else {
+        requestLog.failed(r, t, stopped);
+      }
+    }
+
+    /** Counts {@code r} as a probe if its client sent nothing; returns whether it did. */
+    private boolean probe(R r) {
+      if (acceptor.silent(r)) {
+        counters.probes.increment();
+        return true;
       }
       return false;
     }
@@ -296,10 +323,9 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
           }
           thread = Thread.currentThread(); // input came meanwhile: serve it on this thread
         }
-        counters.completed.increment();
+        completed(r);
       } catch (Throwable e) { // as in serve()
-        counters.failed.increment();
-        requestLog.failed(r, e, stopped);
+        failed(r, e);
       } finally {
         MDC.remove("client");
       }
@@ -450,6 +476,12 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
   @Override
   public DrainReport drain(Duration timeout) throws InterruptedException {
     lifecycle.refuseDrainInHandler();
+    shutdown();
+    // Unlike shutdown() alone, which lets every connection go on until its client ends it, a
+    // drain asks long-lived connections to end at their next quiet message boundary.
+    for (Task task : inFlightTasks()) {
+      acceptor.draining(task.request);
+    }
     return lifecycle.drained(Server.super.drain(timeout), timeout);
   }
 

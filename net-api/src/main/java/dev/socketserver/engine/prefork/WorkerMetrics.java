@@ -122,7 +122,7 @@ final class WorkerMetrics implements AutoCloseable {
       m.accepted(), m.active(), m.completed(), m.failed(), m.rejected(), m.bytesRead(),
       m.bytesWritten(), m.replies(), m.readTimeouts(), m.writeTimeouts(), m.idleTimeouts(),
       m.lifetimeExpirations(), m.limitWaits(), m.cut(), m.inboundBudgetHits(),
-      m.renegotiationsRefused()
+      m.renegotiationsRefused(), m.probes()
     };
   }
 
@@ -130,7 +130,7 @@ final class WorkerMetrics implements AutoCloseable {
   static ServerMetrics metrics(long[] v) {
     return new ServerMetrics(
         v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13],
-        v[14], v[15]);
+        v[14], v[15], v[16]);
   }
 
   @Override

@@ -23,12 +23,14 @@ public interface BufferSource {
   /**
    * Waits until input is buffered and returns the buffer (read mode, bytes remaining), or null at
    * end of stream. Waits at most {@code timeoutNanos} (0: no limit) or, if it is {@link
-   * #CONNECTION_TIMEOUT}, the connection's read timeout.
+   * #CONNECTION_TIMEOUT}, the connection's read timeout. {@code atBoundary}: the caller waits
+   * between messages (nothing of the next one read yet), so a draining connection with nothing
+   * buffered ends here, as at end of stream.
    *
    * @throws java.net.SocketTimeoutException if the time passes first (the connection stays usable)
    * @throws IOException if reading failed or the connection is closed
    */
-  @Nullable ByteBuffer await(long timeoutNanos) throws IOException;
+  @Nullable ByteBuffer await(long timeoutNanos, boolean atBoundary) throws IOException;
 
   /** Returns how many bytes are buffered now, without waiting. */
   int buffered();

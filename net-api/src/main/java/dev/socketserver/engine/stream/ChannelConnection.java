@@ -42,6 +42,8 @@ import org.slf4j.Logger;
 public final class ChannelConnection
     implements Connection, Poller.Ready, Poller.Expiring, Resumable {
   private static final Logger log = Logs.get(ChannelConnection.class);
+  /** How long a connection closed by a drain waits for its peer to close too. */
+  static final Duration DRAIN_LINGER = Duration.ofSeconds(2);
 
   private final SocketChannel channel;
   private final Poller poller;
@@ -61,6 +63,7 @@ public final class ChannelConnection
   private @Nullable Frames frames;
 
   private boolean closed; // guarded by parking.lock
+  private long requestStart; // guarded by parking.lock
   private @Nullable String closeReason; // guarded by parking.lock
 
   // For the poller's sweep: idle timeout and maximum lifetime (see Deadlines). The time of the
@@ -264,10 +267,76 @@ public final class ChannelConnection
     try {
       if (!readFailed()) {
         output.flush();
+        if (inbound.draining()) {
+          lingerForPeer();
+        }
       }
     } finally {
       abort();
     }
+  }
+
+  /**
+   * Closed by a drain: sends the end of stream first and reads (discarding) until the peer closes
+   * too, at most {@link #DRAIN_LINGER}, so that a request the client sent meanwhile meets a clean
+   * end of stream after the replies it got, never a reset (closing with unread bytes resets).
+   */
+  private void lingerForPeer() {
+    try {
+      channel.shutdownOutput();
+      long deadline = System.nanoTime() + DRAIN_LINGER.toNanos();
+      byte[] discarded = new byte[512];
+      while (true) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || input.within(left).read(discarded, 0, discarded.length) < 0) {
+          return;
+        }
+      }
+    } catch (IOException e) {
+      log.debug("{} closed by the drain: {}", remote, e.toString());
+    }
+  }
+
+  /**
+   * Marks where the client's request starts: what was read so far and consumed (a PROXY protocol
+   * header) is not the client's own. See {@link #silent()}.
+   */
+  public void markRequestStart() {
+    parking.lock.lock();
+    try {
+      requestStart = inbound.bytesIn - inbound.buffered();
+    } finally {
+      parking.lock.unlock();
+    }
+  }
+
+  /**
+   * True if the client sent nothing past {@link #markRequestStart()} (the start by default) and
+   * ended the connection itself (closed or reset it, not timed out by this side): a health check's
+   * connect and close.
+   */
+  public boolean silent() {
+    parking.lock.lock();
+    try {
+      return inbound.bytesIn == requestStart && inbound.peerEnded();
+    } finally {
+      parking.lock.unlock();
+    }
+  }
+
+  /** The server drains: reads waiting at a message boundary end (see Connection.draining()). */
+  void startDraining() {
+    inbound.startDraining();
+  }
+
+  @Override
+  public boolean draining() {
+    return inbound.draining();
+  }
+
+  /** See {@link Inbound#awaitAtBoundary()}. */
+  boolean awaitAtBoundary() throws IOException {
+    return inbound.awaitAtBoundary();
   }
 
   /** True once a read from the channel failed: the connection is broken (typically reset). */

@@ -56,6 +56,11 @@ public abstract class ForwardingConnection implements Connection {
   }
 
   @Override
+  public boolean draining() {
+    return delegate.draining();
+  }
+
+  @Override
   public InputStream input() {
     return delegate.input();
   }

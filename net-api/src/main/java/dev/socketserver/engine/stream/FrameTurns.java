@@ -35,6 +35,14 @@ final class FrameTurns implements Resumable.Turns {
       }
       if (frame == Inbound.NEED_INPUT) {
         connection.output().flush();
+        if (connection.draining() && decoder.buffered() == 0) {
+          // Draining, between frames: wait on this thread for a next frame to begin within the
+          // drain's quiet time, else the conversation ends here, after complete replies.
+          if (connection.awaitAtBoundary()) {
+            continue;
+          }
+          return true;
+        }
         return false;
       }
       handler.reply(connection, frame);

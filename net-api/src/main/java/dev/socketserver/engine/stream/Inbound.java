@@ -38,6 +38,8 @@ final class Inbound implements BufferSource {
   // Guarded by parking.lock. Invariant: buffer is null or in read mode with bytes remaining.
   private @Nullable ByteBuffer buffer;
   private boolean eof;
+  // The peer ended the connection: end of stream, or a read failed (a reset).
+  private boolean peerEnded;
   private boolean paused;
   private @Nullable IOException failure;
   // Bytes of an unfinished frame charged to the server's inbound budget (see charge).
@@ -51,6 +53,10 @@ final class Inbound implements BufferSource {
   // reader flushes before it waits. Set before the connection is handed to its handler.
   private @Nullable Outbound outermost;
   long bytesIn; // written by the poller thread; read racily at close
+  // The server drains: a read waiting at a message boundary ends if no message begins within
+  // DRAIN_QUIET_NANOS.
+  private volatile boolean draining;
+  static final long DRAIN_QUIET_NANOS = Duration.ofMillis(200).toNanos();
 
   Inbound(ChannelConnection connection, SocketChannel channel, Parking parking, BufferPool pool, Counters counters) {
     this.connection = connection;
@@ -103,6 +109,7 @@ final class Inbound implements BufferSource {
         n = channel.read(b);
       } catch (IOException e) {
         failure = e;
+        peerEnded = true;
         n = 0;
       }
       b.flip();
@@ -112,6 +119,7 @@ final class Inbound implements BufferSource {
         connection.active();
       } else if (n < 0) {
         eof = true;
+        peerEnded = true;
       }
       if (b.hasRemaining()) {
         buffer = b;
@@ -215,6 +223,34 @@ final class Inbound implements BufferSource {
     return takeResumer();
   }
 
+  /**
+   * The server drains: wakes a reader waiting at a message boundary, and starts a handler served
+   * in turns that waits for input, so that both end there. Takes the lock itself.
+   */
+  void startDraining() {
+    Runnable resume;
+    lock();
+    try {
+      draining = true;
+      parking.signal(true);
+      resume = takeResumer();
+    } finally {
+      unlock();
+    }
+    if (resume != null) {
+      resume.run();
+    }
+  }
+
+  boolean draining() {
+    return draining;
+  }
+
+  /** True if the peer ended the connection (end of stream or a reset), not this side; lock held. */
+  boolean peerEnded() {
+    return peerEnded;
+  }
+
   boolean failed() {
     return failure != null;
   }
@@ -228,9 +264,10 @@ final class Inbound implements BufferSource {
   // ---- reader side; every method below runs with the lock held ----
 
   @Override
-  public @Nullable ByteBuffer await(long timeoutNanos) throws IOException {
+  public @Nullable ByteBuffer await(long timeoutNanos, boolean atBoundary) throws IOException {
     long timeout = timeoutNanos == CONNECTION_TIMEOUT ? connection.readTimeoutNanos() : timeoutNanos;
     long left = timeout;
+    long quiet = DRAIN_QUIET_NANOS;
     while (true) {
       ByteBuffer b = buffer;
       if (b != null) {
@@ -243,12 +280,23 @@ final class Inbound implements BufferSource {
         continue;
       }
       try {
-        if (timeout == 0) {
+        if (atBoundary && draining) {
+          // Between messages while the server drains: the next message has DRAIN_QUIET to begin,
+          // else the conversation ends here. A client that keeps sending is served on.
+          if (quiet <= 0) {
+            return null;
+          }
+          long slice = timeout == 0 ? quiet : Math.min(quiet, Math.max(left, 1));
+          long spent = slice - parking.await(true, slice);
+          quiet -= spent;
+          left -= spent;
+          if (timeout != 0 && left <= 0 && quiet > 0) {
+            throw readTimedOut(timeout);
+          }
+        } else if (timeout == 0) {
           parking.await(true, 0);
         } else if (left <= 0) {
-          counters.hit(Limit.READ_TIMEOUT, connection.remoteAddress(), Duration.ofNanos(timeout));
-          throw new SocketTimeoutException("Read timed out after " + Duration.ofNanos(timeout)
-              + " waiting for " + connection.remoteAddress());
+          throw readTimedOut(timeout);
         } else {
           left = parking.await(true, left);
         }
@@ -257,6 +305,25 @@ final class Inbound implements BufferSource {
         throw new InterruptedIOException(
             "Interrupted while waiting to read from " + connection.remoteAddress());
       }
+    }
+  }
+
+  private SocketTimeoutException readTimedOut(long timeout) {
+    counters.hit(Limit.READ_TIMEOUT, connection.remoteAddress(), Duration.ofNanos(timeout));
+    return new SocketTimeoutException("Read timed out after " + Duration.ofNanos(timeout)
+        + " waiting for " + connection.remoteAddress());
+  }
+
+  /**
+   * Waits, at a message boundary, until input arrives (true) or the conversation ends (false: end
+   * of stream, or a drain with no next message begun in time). Takes the lock itself.
+   */
+  boolean awaitAtBoundary() throws IOException {
+    lock();
+    try {
+      return await(CONNECTION_TIMEOUT, true) != null;
+    } finally {
+      unlock();
     }
   }
 
@@ -392,7 +459,9 @@ final class Inbound implements BufferSource {
       ByteBuffer taken = null;
       lock();
       try {
-        ByteBuffer b = await(CONNECTION_TIMEOUT); // flushes what the previous turns buffered first
+        // Flushes what the previous turns buffered first. Every byte read has been passed on:
+        // a boundary, where a draining connection ends.
+        ByteBuffer b = await(CONNECTION_TIMEOUT, true);
         if (b == null) {
           return total;
         }

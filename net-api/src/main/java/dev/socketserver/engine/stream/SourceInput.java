@@ -40,7 +40,7 @@ public final class SourceInput extends InputStream implements Frames.Source {
   public int read() throws IOException {
     source.lock();
     try {
-      ByteBuffer b = source.await(timeoutNanos);
+      ByteBuffer b = source.await(timeoutNanos, false);
       if (b == null) {
         return -1;
       }
@@ -60,7 +60,7 @@ public final class SourceInput extends InputStream implements Frames.Source {
     }
     source.lock();
     try {
-      ByteBuffer b = source.await(timeoutNanos);
+      ByteBuffer b = source.await(timeoutNanos, false);
       if (b == null) {
         return -1;
       }
@@ -80,7 +80,7 @@ public final class SourceInput extends InputStream implements Frames.Source {
     }
     source.lock();
     try {
-      ByteBuffer b = source.await(timeoutNanos);
+      ByteBuffer b = source.await(timeoutNanos, false);
       if (b == null) {
         return -1;
       }
@@ -98,11 +98,12 @@ public final class SourceInput extends InputStream implements Frames.Source {
   /**
    * Waits until input is buffered (true) or the stream ended (false), consuming nothing: a layer
    * that needs a buffer of its own to read into takes it only once there is something to read.
+   * {@code atBoundary}: as {@link BufferSource#await}.
    */
-  public boolean awaitReadable() throws IOException {
+  public boolean awaitReadable(boolean atBoundary) throws IOException {
     source.lock();
     try {
-      return source.await(timeoutNanos) != null;
+      return source.await(timeoutNanos, atBoundary) != null;
     } finally {
       source.unlock();
     }
@@ -131,7 +132,7 @@ public final class SourceInput extends InputStream implements Frames.Source {
     source.lock();
     try {
       while (true) {
-        ByteBuffer b = source.await(timeoutNanos);
+        ByteBuffer b = source.await(timeoutNanos, decoder.buffered() == 0);
         if (b == null) {
           return null;
         }

@@ -186,6 +186,9 @@ public final class StreamAcceptor implements Acceptor<Connection> {
     ChannelConnection raw = (ChannelConnection) request;
     ProxyProtocol proxy = proxyProtocol;
     ProxyHeader header = proxy == null ? null : readProxyHeader(raw, proxy);
+    if (header != null) {
+      raw.markRequestStart();
+    }
     Connection c = raw;
     TlsOptions t = tls;
     if (t != null) {
@@ -218,6 +221,18 @@ public final class StreamAcceptor implements Acceptor<Connection> {
           "PROXY protocol: " + peer + " is not a trusted proxy (trusted: " + proxy.trusted() + ")");
     }
     return ProxyHeaders.read(raw.readingWithin(proxy.headerTimeout()), peer);
+  }
+
+  /** The client sent nothing but, perhaps, a PROXY header: a balancer's health check. */
+  @Override
+  public boolean silent(Connection request) {
+    return raw(request).silent();
+  }
+
+  /** Ends the connection's reads at its next message boundary (see Connection.draining()). */
+  @Override
+  public void draining(Connection request) {
+    raw(request).startDraining();
   }
 
   @Override

@@ -25,6 +25,7 @@ public final class Counters implements Traffic {
   public final LongAdder failed = new LongAdder();
   public final LongAdder rejected = new LongAdder();
   public final LongAdder cut = new LongAdder();
+  public final LongAdder probes = new LongAdder();
   private final LongAdder bytesRead = new LongAdder();
   private final LongAdder bytesWritten = new LongAdder();
   private final LongAdder replies = new LongAdder();
@@ -161,6 +162,7 @@ public final class Counters implements Traffic {
         count(Limit.CONCURRENCY).sum(),
         cut.sum(),
         count(Limit.INBOUND_BUDGET).sum(),
-        count(Limit.TLS_RENEGOTIATION).sum());
+        count(Limit.TLS_RENEGOTIATION).sum(),
+        probes.sum());
   }
 }

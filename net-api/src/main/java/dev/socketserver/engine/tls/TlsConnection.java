@@ -190,7 +190,7 @@ public final class TlsConnection extends ForwardingConnection {
           case NEED_TASK -> TlsEngines.runTasks(engine);
           case NEED_WRAP -> records.sendQueued(timeout());
           default -> {
-            SSLEngineResult r = unwrap();
+            SSLEngineResult r = unwrap(false);
             if (r == null) {
               throw new EOFException("peer " + raw.remoteAddress() + " left during the TLS handshake");
             }
@@ -244,15 +244,16 @@ public final class TlsConnection extends ForwardingConnection {
 
   /**
    * Unwraps one record into {@link #appIn}, reading more cipher text as needed; returns the
-   * result (OK or CLOSED), or null if the plain connection ended first.
+   * result (OK or CLOSED), or null if the plain connection ended first (or, {@code atBoundary},
+   * drains with no record begun).
    */
-  private @Nullable SSLEngineResult unwrap() throws IOException {
+  private @Nullable SSLEngineResult unwrap(boolean atBoundary) throws IOException {
     while (true) {
       String refused = refusal;
       if (refused != null) {
         throw new SSLException(refused);
       }
-      if (netIn == null && readCipher() < 0) {
+      if (netIn == null && readCipher(atBoundary) < 0) {
         return null; // waited for cipher text holding no buffer: a record buffer only once it comes
       }
       if (renegotiationStarts()) {
@@ -275,7 +276,7 @@ public final class TlsConnection extends ForwardingConnection {
           if (!src.hasRemaining()) { // compacted: full of one partial record
             netIn = growCharged(src, engine.getSession().getPacketBufferSize());
           }
-          if (readCipher() < 0) {
+          if (readCipher(false) < 0) {
             return null;
           }
         }
@@ -360,13 +361,13 @@ public final class TlsConnection extends ForwardingConnection {
    * the plain connection to have input before it takes a buffer: a connection waiting for its next
    * record holds none. (The plain connection flushes this layer's output before it waits.)
    */
-  private int readCipher() throws IOException {
+  private int readCipher(boolean atBoundary) throws IOException {
     long timeout = timeout();
     SourceInput in = timeout == BufferSource.CONNECTION_TIMEOUT ? rawIn : rawIn.within(timeout);
     try {
       ByteBuffer b = netIn;
       if (b == null) {
-        if (!in.awaitReadable()) {
+        if (!in.awaitReadable(atBoundary)) {
           return -1;
         }
         netIn = b = pool.take();
@@ -387,7 +388,7 @@ public final class TlsConnection extends ForwardingConnection {
    * {@code timeoutNanos} per read of the plain connection ({@link BufferSource#CONNECTION_TIMEOUT}:
    * its read timeout).
    */
-  private @Nullable ByteBuffer awaitPlaintext() throws IOException {
+  private @Nullable ByteBuffer awaitPlaintext(boolean atBoundary) throws IOException {
     while (true) {
       ByteBuffer b = appIn;
       if (b != null && b.hasRemaining()) {
@@ -397,7 +398,7 @@ public final class TlsConnection extends ForwardingConnection {
         giveBackIdle();
         return null;
       }
-      SSLEngineResult r = unwrap();
+      SSLEngineResult r = unwrap(atBoundary);
       if (r == null) {
         inboundDone = true;
         try {
@@ -458,8 +459,8 @@ public final class TlsConnection extends ForwardingConnection {
     }
 
     @Override
-    public @Nullable ByteBuffer await(long timeoutNanos) throws IOException {
-      return awaitPlaintext();
+    public @Nullable ByteBuffer await(long timeoutNanos, boolean atBoundary) throws IOException {
+      return awaitPlaintext(atBoundary);
     }
 
     @Override
