@@ -5,6 +5,7 @@ import dev.socketserver.api.Connection;
 import dev.socketserver.api.ProxyProtocol;
 import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
+import dev.socketserver.tcp.TcpServer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +55,8 @@ final class Echo {
       Options.usage(
               "echo [--host H] [--port N | --inherited] [--concurrency sequential|platform|virtual|pool:N|processes:N]"
                   + " [--limit N] [--idle-timeout S] [--read-timeout S] [--no-greeting]"
-                  + " [--proxy-protocol --trusted CIDR[,CIDR...]] [--reuse-port]")
+                  + " [--proxy-protocol --trusted CIDR[,CIDR...]] [--reuse-port]"
+                  + " [--agent-check PORT [--drain-grace S]]")
           .listen(3130)
           .option("concurrency", "virtual", Echo::concurrency)
           .describe("where each connection runs: sequential (one at a time), platform or virtual threads,"
@@ -73,7 +75,12 @@ final class Echo {
               + " The default trusts loopback only")
           .flag("reuse-port")
           .describe("bind with SO_REUSEPORT, so a second server on the same port (a hot restart) can"
-              + " start before this one drains and stops");
+              + " start before this one drains and stops")
+          .count("agent-check")
+          .describe("answer HAProxy's agent check on this port: up, then drain from SIGTERM on, while the"
+              + " server keeps accepting for --drain-grace before it stops (default: no agent)")
+          .seconds("drain-grace", "2")
+          .describe("with --agent-check: how long the server keeps accepting after the agent says drain");
 
   /** Python's {@code time.ctime()}, in local time: {@code Mon Apr  2 02:44:17 2012}. */
   private static final DateTimeFormatter CTIME =
@@ -119,11 +126,18 @@ final class Echo {
       // Only the trusted proxies may connect; anyone else could forge the header.
       builder.proxyProtocol(ProxyProtocol.trusting(options.string("trusted").split(",")));
     }
-    Server server = builder.build();
+    OptionalInt agentPort = options.optionalInt("agent-check");
+    if (agentPort.isPresent()) {
+      // Behind HAProxy: "agent-check agent-port PORT agent-inter 500ms" on the server line.
+      builder.agentCheck(agentPort.getAsInt()).drainGrace(options.duration("drain-grace"));
+    }
+    TcpServer server = builder.build();
     if (Concurrency.worker().isEmpty()) { // with processes:N, only the supervisor announces it
       out.println("server is running ....");
     }
     Serving.announce("echo", server, out, Serving.timeoutsSetting(options));
+    server.agentCheckAddress().ifPresent(a -> out.println(
+        "echo: agent check on " + Serving.address(a) + ", drain grace " + options.duration("drain-grace").toMillis() + " ms"));
     return server;
   }
 

@@ -2,6 +2,7 @@ package dev.socketserver.tcp;
 
 import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Connection;
+import dev.socketserver.api.DrainReport;
 import dev.socketserver.api.Server;
 import dev.socketserver.engine.endpoint.InheritedListener;
 import dev.socketserver.engine.endpoint.IpBinding;
@@ -19,9 +20,12 @@ import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A TCP server: Python's {@code TCPServer}, {@code ThreadingTCPServer} and friends, chosen by
@@ -47,8 +51,65 @@ import java.util.Objects;
  * every method may be called from any thread, a handler included ({@link Connection#server()}).
  */
 public final class TcpServer extends ForwardingServer {
+  private @Nullable AgentCheck agent;
+  private Duration drainGrace = Duration.ZERO;
+
   private TcpServer(Server server) {
     super(server);
+  }
+
+  /** Returns where the HAProxy agent check answers, if {@link Builder#agentCheck} set one. */
+  public Optional<InetSocketAddress> agentCheckAddress() {
+    AgentCheck a = agent;
+    return a == null ? Optional.empty() : Optional.of(a.address());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With an {@linkplain Builder#agentCheck agent check}, the agent says {@code drain} first and
+   * the server goes on accepting for the {@linkplain Builder#drainGrace drain grace}, so the
+   * balancer stops sending before the listener goes away; the drain's {@code timeout} starts
+   * after the grace.
+   */
+  @Override
+  public DrainReport drain(Duration timeout) throws InterruptedException {
+    announceDrain();
+    try {
+      return super.drain(timeout);
+    } finally {
+      closeAgent();
+    }
+  }
+
+  /** {@inheritDoc} With an agent check, as {@link #drain}: {@code drain} first, then the grace. */
+  @Override
+  public void close() {
+    try {
+      announceDrain();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // close at once
+    }
+    try {
+      super.close();
+    } finally {
+      closeAgent();
+    }
+  }
+
+  private void announceDrain() throws InterruptedException {
+    AgentCheck a = agent;
+    if (a != null && state() == State.RUNNING) {
+      a.drain();
+      Thread.sleep(drainGrace); // the balancer's next agent checks see "drain" meanwhile
+    }
+  }
+
+  private void closeAgent() {
+    AgentCheck a = agent;
+    if (a != null) {
+      a.close();
+    }
   }
 
   /** {@inheritDoc} Always an {@code InetSocketAddress}. */
@@ -74,8 +135,12 @@ public final class TcpServer extends ForwardingServer {
    * <p>Not thread-safe: configure it on one thread.
    */
   public static final class Builder extends AbstractStreamServerBuilder<Builder> {
+    private static final Duration DEFAULT_DRAIN_GRACE = Duration.ofSeconds(2);
     private final IpEndpoint endpoint = new IpEndpoint("TCP server", true);
     private int backlog = 1024;
+    private @Nullable InetSocketAddress agentCheck;
+    private int agentPort = -1; // on the server's host; -1: none
+    private @Nullable Duration drainGrace;
     private final Map<SocketOption<?>, Object> connectionOptions = new LinkedHashMap<>();
 
     private Builder() {
@@ -133,6 +198,47 @@ public final class TcpServer extends ForwardingServer {
      */
     public Builder inheritedChannel() {
       endpoint.inherit();
+      return this;
+    }
+
+    /**
+     * Answers HAProxy's agent check on {@code port} of the server's host (port 0: any free port,
+     * see {@link TcpServer#agentCheckAddress()}): {@code up} while the server runs, {@code drain}
+     * as soon as {@code drain()} or {@code close()} begins (a SIGTERM in the examples), and then
+     * the server keeps accepting for the {@linkplain #drainGrace drain grace} before it stops, so
+     * the balancer moves new connections elsewhere before the listener goes away. HAProxy side:
+     * {@code server s1 10.0.0.1:3130 check agent-check agent-port 3131 agent-inter 500ms}. Not
+     * started in a {@code processes(n)} worker (the supervisor process runs it).
+     *
+     * @throws IllegalArgumentException if {@code port} is out of 0..65535
+     */
+    public Builder agentCheck(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("agent check port out of 0..65535: " + port);
+      }
+      this.agentPort = port;
+      this.agentCheck = null;
+      return this;
+    }
+
+    /** Answers HAProxy's agent check at {@code address}; as {@link #agentCheck(int)}. */
+    public Builder agentCheck(InetSocketAddress address) {
+      this.agentCheck = Objects.requireNonNull(address, "address");
+      this.agentPort = -1;
+      return this;
+    }
+
+    /**
+     * Sets how long a drain keeps accepting after the agent check said {@code drain}: a few of the
+     * balancer's agent intervals. 2 s by default with an agent check (no grace without one).
+     *
+     * @throws IllegalArgumentException if {@code grace} is negative
+     */
+    public Builder drainGrace(Duration grace) {
+      if (grace.isNegative()) {
+        throw new IllegalArgumentException("drainGrace < 0: " + grace);
+      }
+      this.drainGrace = grace;
       return this;
     }
 
@@ -220,9 +326,28 @@ public final class TcpServer extends ForwardingServer {
       if (settings.concurrency() instanceof Concurrency.Processes) {
         Server server = Prefork.build(
             "tcp", settings, a, Builder::reservation, (s, at) -> serve(s, listen(at, true), options, () -> {}));
-        return server instanceof TcpServer worker ? worker : new TcpServer(server);
+        return server instanceof TcpServer worker ? worker : withAgent(new TcpServer(server));
       }
-      return serve(settings, listen(a, false), options, () -> {});
+      return withAgent(serve(settings, listen(a, false), options, () -> {}));
+    }
+
+    /** Starts the agent check, if one was asked for (and this is no worker); on failure closes {@code server}. */
+    private TcpServer withAgent(TcpServer server) throws IOException {
+      InetSocketAddress at = agentPort >= 0
+          ? new InetSocketAddress(server.localAddress().getAddress(), agentPort)
+          : agentCheck;
+      if (at == null || Concurrency.worker().isPresent()) {
+        return server;
+      }
+      try {
+        server.agent = AgentCheck.open(at);
+      } catch (IOException | RuntimeException e) {
+        server.shutdownNow();
+        throw e;
+      }
+      Duration grace = drainGrace;
+      server.drainGrace = grace == null ? DEFAULT_DRAIN_GRACE : grace;
+      return server;
     }
 
     private TcpServer serve(

@@ -1,0 +1,94 @@
+package dev.socketserver.tcp;
+
+import dev.socketserver.engine.telemetry.Logs;
+import dev.socketserver.engine.telemetry.RateLimitedLog;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.event.Level;
+
+/**
+ * A HAProxy agent-check responder: every connection to its port gets the server's state as one
+ * line ({@code up}, then {@code drain} once the server starts to drain) and is closed. HAProxy
+ * ({@code agent-check agent-port P agent-inter 500ms} on the server line) then sends no new
+ * connection to a draining server, before its listener goes away.
+ *
+ * <p>What the peer controls: nothing is read and nothing is held; each accepted connection costs
+ * one short write (into an empty send buffer: it never waits) and a close, on the agent's one
+ * thread; a failed accept backs off. Thread-safety: {@link #drain()} and
+ * {@link #close()} may be called from any thread.
+ */
+final class AgentCheck implements AutoCloseable {
+  private static final Logger log = Logs.get("dev.socketserver.Server");
+  private static final Duration BACKOFF = Duration.ofMillis(100);
+
+  private final ServerSocketChannel listener;
+  private final InetSocketAddress address;
+  private final RateLimitedLog failures = new RateLimitedLog(log, Level.DEBUG, "Agent-check failures");
+  private volatile String state = "up\n";
+
+  private AgentCheck(ServerSocketChannel listener) throws IOException {
+    this.listener = listener;
+    this.address = (InetSocketAddress) listener.getLocalAddress();
+  }
+
+  /** Binds {@code at} (port 0: any free port) and starts answering. */
+  static AgentCheck open(InetSocketAddress at) throws IOException {
+    ServerSocketChannel listener = ServerSocketChannel.open();
+    try {
+      listener.bind(at, 64);
+      AgentCheck agent = new AgentCheck(listener);
+      Thread.ofVirtual().name("socketserver-agent-check " + agent.address).start(agent::answer);
+      return agent;
+    } catch (IOException | RuntimeException e) {
+      listener.close();
+      throw e;
+    }
+  }
+
+  InetSocketAddress address() {
+    return address;
+  }
+
+  /** From now on, answers {@code drain}: the balancer sends no new connection. */
+  void drain() {
+    state = "drain\n";
+  }
+
+  private void answer() {
+    while (listener.isOpen()) {
+      try (SocketChannel peer = listener.accept()) {
+        // A few bytes into a new connection's empty send buffer: the write never waits.
+        peer.write(ByteBuffer.wrap(state.getBytes(StandardCharsets.US_ASCII)));
+      } catch (ClosedChannelException closed) {
+        return;
+      } catch (IOException e) {
+        failures.log("Agent check at {}: {}", address, e.toString());
+        pause(); // out of descriptors, say: do not spin
+      }
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(BACKOFF);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      listener.close();
+    } catch (IOException e) {
+      log.debug("Closing the agent check at {} failed: {}", address, e.toString());
+    }
+  }
+}
