@@ -205,7 +205,7 @@ public interface Connection extends AutoCloseable {
    * ends it): a handler of a long-lived connection may finish the message it is answering, then
    * return, so the client sees a clean end of stream after a complete reply and reconnects
    * elsewhere. While the server drains, a read that waits at a message boundary ends as at end of
-   * stream if no next message begins within 200 ms: {@code readLine} and {@code readFrame} when
+   * stream if no next message begins within 100 ms: {@code readLine} and {@code readFrame} when
    * nothing of a next line or frame has arrived, {@code input().transferTo} when everything read
    * has been passed on; a client that keeps sending is served on, and a plain {@code
    * input().read} waits as ever. The connection then ends with a clean end of stream. False for a

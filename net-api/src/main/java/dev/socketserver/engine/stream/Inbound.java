@@ -56,7 +56,7 @@ final class Inbound implements BufferSource {
   // The server drains: a read waiting at a message boundary ends if no message begins within
   // DRAIN_QUIET_NANOS.
   private volatile boolean draining;
-  static final long DRAIN_QUIET_NANOS = Duration.ofMillis(200).toNanos();
+  static final long DRAIN_QUIET_NANOS = Duration.ofMillis(100).toNanos();
 
   Inbound(ChannelConnection connection, SocketChannel channel, Parking parking, BufferPool pool, Counters counters) {
     this.connection = connection;
