@@ -30,6 +30,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A fleet behind a real HAProxy, rolled under load (issue 18): three {@code echo --proxy-protocol}
@@ -55,6 +57,8 @@ class FleetRollTest {
   private static final Path HAPROXY = Path.of("/usr/sbin/haproxy");
   private static final String[] HOSTS = {"127.0.0.2", "127.0.0.3", "127.0.0.4"};
   private static final Duration PATIENCE = Duration.ofSeconds(30);
+  /** Without the agent check, a roll of three backends lost 0 to 2 requests in 8 runs (backlog resets). */
+  private static final int MAX_BACKLOG_RESETS = 5;
 
   private final List<ExampleProcess> started = new ArrayList<>();
   private @Nullable Process haproxy;
@@ -92,14 +96,27 @@ class FleetRollTest {
     }
   }
 
-  @Test
-  void aRollingRestartWithSigtermLosesNoRequest(@TempDir Path dir) throws Exception {
-    Roll roll = roll(dir, false);
+  /**
+   * SIGTERM rolls behind HAProxy. With its agent check (the backend says drain, keeps accepting
+   * for the grace, then drains) nothing is lost. Without it HAProxy learns of the drain only from
+   * refused connects, which it retries, but a connection the kernel had queued in the backlog when
+   * the listener closed is reset after HAProxy sent its data, which it cannot retry: a few such
+   * losses are possible (printed), which is what the agent check is for. Neither way logs a WARN.
+   */
+  @ParameterizedTest(name = "agent check: {0}")
+  @ValueSource(booleans = {true, false})
+  void aRollingRestartWithSigtermLosesNoRequest(boolean agentCheck, @TempDir Path dir) throws Exception {
+    Roll roll = roll(dir, false, agentCheck);
     EchoLoad.Counts c = roll.counts();
     assertEquals(0, c.refused() + c.connectFailed(), "HAProxy itself refused clients: " + c);
     assertTrue(c.answered() > 0, c::toString);
     if (Boolean.parseBoolean(System.getProperty("fleet.assertNoLoss", "true"))) {
-      assertEquals(0, c.failed(), "requests lost in a SIGTERM roll: " + c + "; " + roll.failures());
+      if (agentCheck) {
+        assertEquals(0, c.failed(), "requests lost in a SIGTERM roll: " + c + "; " + roll.failures());
+      } else {
+        assertTrue(c.failed() <= MAX_BACKLOG_RESETS, "more lost than a closing backlog explains: " + c
+            + "; " + roll.failures());
+      }
     }
     if (Boolean.parseBoolean(System.getProperty("fleet.assertQuietLogs", "true"))) {
       assertEquals(0, roll.warnings(), "WARN lines the backends logged in a SIGTERM roll (by kind above)");
@@ -108,12 +125,12 @@ class FleetRollTest {
 
   @Test
   void withSigkillInsteadOfADrainRequestsAreLost(@TempDir Path dir) throws Exception {
-    Roll roll = roll(dir, true);
+    Roll roll = roll(dir, true, false);
     assertTrue(roll.counts().failed() > 0, "SIGKILL under load lost nothing?! " + roll.counts());
   }
 
   /** Starts the fleet and HAProxy, runs the load, rolls every backend; returns what was counted. */
-  private Roll roll(Path dir, boolean kill) throws Exception {
+  private Roll roll(Path dir, boolean kill, boolean agentCheck) throws Exception {
     if (!Files.isExecutable(HAPROXY)) {
       fail("haproxy is not installed: apt-get install haproxy (.ci/run does it) - this test needs a real HAProxy");
     }
@@ -124,12 +141,13 @@ class FleetRollTest {
     for (int i = 0; i < HOSTS.length; i++) {
       String host = spread ? HOSTS[i] : "127.0.0.1";
       String name = "b" + (i + 1);
-      ExampleProcess p = start(dir, name, args(host, shared));
+      int agentPort = agentCheck ? freePort() : -1;
+      ExampleProcess p = start(dir, name, args(host, shared, agentPort));
       int port = p.awaitListening(PATIENCE);
       if (spread) {
         shared = port; // the same port on each address, as on three hosts
       }
-      backends.add(new Backend(name, args(host, port), p));
+      backends.add(new Backend(name, args(host, port, agentPort), p));
     }
     int front = freePort();
     Path stats = dir.resolve("haproxy.sock");
@@ -141,7 +159,9 @@ class FleetRollTest {
     load = new EchoLoad(new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), front));
     // Without a drain, what is lost is what is in flight when a backend dies: more of it, and two rounds of kills.
     load.shortSessions(kill ? 3 : 2, kill ? Duration.ZERO : Duration.ofMillis(2));
-    load.longLived(4, Duration.ofMillis(20));
+    // Long-lived connections that pause between messages (a drain ends them at a pause of 100 ms;
+    // one that never pauses is served until the drain deadline, then cut).
+    load.longLived(4, Duration.ofMillis(300));
     load.awaitMoreAnswers(200, PATIENCE);
     long rollStart = System.nanoTime();
     for (Backend b : kill ? concat(backends, backends) : backends) {
@@ -165,8 +185,8 @@ class FleetRollTest {
     load.close();
     EchoLoad.Counts counts = load.counts();
     long warnings = started.stream().mapToLong(ExampleProcess::warnings).sum();
-    System.out.printf("FleetRollTest %s roll (%s, %d ms): %s; backends' WARN lines: %d%n",
-        signal, spread ? "127.0.0.2-4, one port" : "127.0.0.1, three ports", rollMillis, counts, warnings);
+    System.out.printf("FleetRollTest %s roll (%s, agent check %s, %d ms): %s; backends' WARN lines: %d%n",
+        signal, spread ? "127.0.0.2-4, one port" : "127.0.0.1, three ports", agentCheck, rollMillis, counts, warnings);
     if (counts.failed() > 0) {
       System.out.println("FleetRollTest " + signal + " failures, some: " + load.samples());
     }
@@ -186,9 +206,14 @@ class FleetRollTest {
     return both;
   }
 
-  private static List<String> args(String host, int port) {
-    return List.of("echo", "--no-greeting", "--proxy-protocol", "--trusted", "127.0.0.0/8",
-        "--host", host, "--port", Integer.toString(port));
+  /** The echo example's arguments; with an agent check on {@code agentPort} if it is not -1. */
+  private static List<String> args(String host, int port, int agentPort) {
+    List<String> args = new ArrayList<>(List.of("echo", "--no-greeting", "--proxy-protocol", "--trusted",
+        "127.0.0.0/8", "--host", host, "--port", Integer.toString(port)));
+    if (agentPort != -1) {
+      args.addAll(List.of("--agent-check", Integer.toString(agentPort), "--drain-grace", "1s"));
+    }
+    return List.copyOf(args);
   }
 
   private ExampleProcess start(Path dir, String name, List<String> args) throws IOException {
@@ -216,7 +241,10 @@ class FleetRollTest {
         "  balance roundrobin"));
     for (Backend b : backends) {
       config.add("  server " + b.name + " " + b.args.get(b.args.indexOf("--host") + 1) + ":"
-          + b.args.get(b.args.indexOf("--port") + 1) + " send-proxy-v2 check inter 200ms");
+          + b.args.get(b.args.indexOf("--port") + 1) + " send-proxy-v2 check inter 200ms"
+          + (b.args.contains("--agent-check")
+              ? " agent-check agent-port " + b.args.get(b.args.indexOf("--agent-check") + 1) + " agent-inter 200ms"
+              : ""));
     }
     config.add("");
     Path file = dir.resolve("haproxy.cfg");

@@ -310,6 +310,11 @@ public final class ChannelConnection
     }
   }
 
+  /** True if the client sent a byte past {@link #markRequestStart()}; parking.lock held. */
+  boolean requestBegunLocked() {
+    return inbound.bytesIn > requestStart;
+  }
+
   /**
    * True if the client sent nothing past {@link #markRequestStart()} (the start by default) and
    * ended the connection itself (closed or reset it, not timed out by this side): a health check's

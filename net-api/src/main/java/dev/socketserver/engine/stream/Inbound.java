@@ -280,9 +280,10 @@ final class Inbound implements BufferSource {
         continue;
       }
       try {
-        if (atBoundary && draining) {
+        if (atBoundary && draining && connection.requestBegunLocked()) {
           // Between messages while the server drains: the next message has DRAIN_QUIET to begin,
-          // else the conversation ends here. A client that keeps sending is served on.
+          // else the conversation ends here. A client that keeps sending is served on; one that
+          // has sent nothing yet (its first request may be on its way) is waited for as ever.
           if (quiet <= 0) {
             return null;
           }
