@@ -57,8 +57,12 @@ class FleetRollTest {
   private static final Path HAPROXY = Path.of("/usr/sbin/haproxy");
   private static final String[] HOSTS = {"127.0.0.2", "127.0.0.3", "127.0.0.4"};
   private static final Duration PATIENCE = Duration.ofSeconds(30);
-  /** Without the agent check, a roll of three backends lost 0 to 2 requests in 8 runs (backlog resets). */
-  private static final int MAX_BACKLOG_RESETS = 5;
+  /**
+   * Without the agent check: a roll lost 0 to 2 requests in 8 runs when the listener closed with
+   * connections in its backlog; since the serving loop accepts what is queued before the close, 0
+   * in 8 runs. What connects in the microseconds between that sweep and the close is still reset.
+   */
+  private static final int MAX_BACKLOG_RESETS = 2;
 
   private final List<ExampleProcess> started = new ArrayList<>();
   private @Nullable Process haproxy;
@@ -99,9 +103,10 @@ class FleetRollTest {
   /**
    * SIGTERM rolls behind HAProxy. With its agent check (the backend says drain, keeps accepting
    * for the grace, then drains) nothing is lost. Without it HAProxy learns of the drain only from
-   * refused connects, which it retries, but a connection the kernel had queued in the backlog when
-   * the listener closed is reset after HAProxy sent its data, which it cannot retry: a few such
-   * losses are possible (printed), which is what the agent check is for. Neither way logs a WARN.
+   * refused connects, which it retries; the server accepts what its backlog holds before it closes
+   * the listener, but a connection that arrives in between is reset after HAProxy sent its data,
+   * which it cannot retry: a rare loss is possible (printed), which is what the agent check is for.
+   * Neither way logs a WARN.
    */
   @ParameterizedTest(name = "agent check: {0}")
   @ValueSource(booleans = {true, false})

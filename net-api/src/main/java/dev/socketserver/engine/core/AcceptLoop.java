@@ -26,6 +26,9 @@ final class AcceptLoop<R> {
   // Accept failures (EMFILE, ENFILE, ENOBUFS) back off exponentially between these bounds.
   private static final long ACCEPT_RETRY_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final long ACCEPT_RETRY_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
+  // At most this many queued requests are taken on the way out of a shutdown (a flood then
+  // cannot keep the serving thread from leaving).
+  private static final int MAX_QUEUED = 1024;
 
   private final String name;
   private final ServerCore<R> core;
@@ -68,6 +71,7 @@ final class AcceptLoop<R> {
         long wait = serviceAction == null ? -1 : Math.max(0, nextService - System.nanoTime());
         int slot = awaitSlot(wait);
         if (slot < 0 || (slot > 0 && acceptOne(wait) < 0)) {
+          acceptQueued();
           return;
         }
         Runnable action = serviceAction;
@@ -136,6 +140,27 @@ final class AcceptLoop<R> {
       return 1;
     }
     return lifecycle.running() ? 0 : -1;
+  }
+
+  /**
+   * On the way out of a shutdown: accepts and serves what the kernel had already queued (up to the
+   * limit, and {@link #MAX_QUEUED}), since closing the listener would reset those connections after
+   * their clients (a balancer) may have sent a request that cannot be retried. What arrives after
+   * this sweep and before the close is still reset: a window of microseconds, not of a backlog.
+   */
+  private void acceptQueued() {
+    for (int i = 0; i < MAX_QUEUED && core.inFlight() < limit; i++) {
+      R request;
+      try {
+        request = acceptor.accept(0);
+      } catch (IOException e) {
+        return; // the listener is closing or broken: nothing more to take
+      }
+      if (request == null) {
+        return;
+      }
+      core.dispatch(request);
+    }
   }
 
   /**
