@@ -63,7 +63,6 @@ public final class ChannelConnection
   private @Nullable Frames frames;
 
   private boolean closed; // guarded by parking.lock
-  private long requestStart; // guarded by parking.lock
   private @Nullable String closeReason; // guarded by parking.lock
 
   // For the poller's sweep: idle timeout and maximum lifetime (see Deadlines). The time of the
@@ -140,32 +139,9 @@ public final class ChannelConnection
    * Returns a view of this connection whose reads ({@code input()}, {@code readLine}, {@code
    * readFrame}) each wait at most {@code timeout} instead of the read timeout: for a layer that
    * reads within a limit of its own (a PROXY header), without changing the connection's timeout.
-   * Everything else goes to this connection.
    */
   public Connection readingWithin(Duration timeout) {
-    SourceInput bounded = input.within(nanos("timeout", timeout));
-    Frames boundedFrames = new Frames(bounded);
-    return new ForwardingConnection(this) {
-      @Override
-      public ChannelConnection raw() {
-        return ChannelConnection.this;
-      }
-
-      @Override
-      public SourceInput input() {
-        return bounded;
-      }
-
-      @Override
-      public @Nullable String readLine(int maxBytes) throws IOException {
-        return boundedFrames.readLine(maxBytes);
-      }
-
-      @Override
-      public byte @Nullable [] readFrame(Framing framing) throws IOException {
-        return boundedFrames.readFrame(framing);
-      }
-    };
+    return ForwardingConnection.readingWithin(this, input.within(nanos("timeout", timeout)));
   }
 
   Outbound outbound() {
@@ -268,7 +244,9 @@ public final class ChannelConnection
       if (!readFailed()) {
         output.flush();
         if (inbound.draining()) {
-          lingerForPeer();
+          // Closed by a drain: end of stream first, then what the client still sends is read
+          // and dropped until it closes too, so a request racing the close meets no reset.
+          inbound.lingerForPeer(channel, DRAIN_LINGER);
         }
       }
     } finally {
@@ -277,42 +255,11 @@ public final class ChannelConnection
   }
 
   /**
-   * Closed by a drain: sends the end of stream first and reads (discarding) until the peer closes
-   * too, at most {@link #DRAIN_LINGER}, so that a request the client sent meanwhile meets a clean
-   * end of stream after the replies it got, never a reset (closing with unread bytes resets).
-   */
-  private void lingerForPeer() {
-    try {
-      channel.shutdownOutput();
-      long deadline = System.nanoTime() + DRAIN_LINGER.toNanos();
-      byte[] discarded = new byte[512];
-      while (true) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0 || input.within(left).read(discarded, 0, discarded.length) < 0) {
-          return;
-        }
-      }
-    } catch (IOException e) {
-      log.debug("{} closed by the drain: {}", remote, e.toString());
-    }
-  }
-
-  /**
    * Marks where the client's request starts: what was read so far and consumed (a PROXY protocol
    * header) is not the client's own. See {@link #silent()}.
    */
   public void markRequestStart() {
-    parking.lock.lock();
-    try {
-      requestStart = inbound.bytesIn - inbound.buffered();
-    } finally {
-      parking.lock.unlock();
-    }
-  }
-
-  /** True if the client sent a byte past {@link #markRequestStart()}; parking.lock held. */
-  boolean requestBegunLocked() {
-    return inbound.bytesIn > requestStart;
+    inbound.markRequestStart();
   }
 
   /**
@@ -321,12 +268,7 @@ public final class ChannelConnection
    * connect and close.
    */
   public boolean silent() {
-    parking.lock.lock();
-    try {
-      return inbound.bytesIn == requestStart && inbound.peerEnded();
-    } finally {
-      parking.lock.unlock();
-    }
+    return inbound.silent();
   }
 
   /** The server drains: reads waiting at a message boundary end (see Connection.draining()). */

@@ -130,4 +130,33 @@ public abstract class ForwardingConnection implements Connection {
     delegate.close();
   }
 
+
+  /**
+   * Returns a view of {@code raw} whose reads go through {@code bounded} (see {@link
+   * ChannelConnection#readingWithin}); everything else goes to {@code raw}.
+   */
+  static Connection readingWithin(ChannelConnection raw, SourceInput bounded) {
+    Frames boundedFrames = new Frames(bounded);
+    return new ForwardingConnection(raw) {
+      @Override
+      public ChannelConnection raw() {
+        return raw;
+      }
+
+      @Override
+      public SourceInput input() {
+        return bounded;
+      }
+
+      @Override
+      public @Nullable String readLine(int maxBytes) throws IOException {
+        return boundedFrames.readLine(maxBytes);
+      }
+
+      @Override
+      public byte @Nullable [] readFrame(Framing framing) throws IOException {
+        return boundedFrames.readFrame(framing);
+      }
+    };
+  }
 }

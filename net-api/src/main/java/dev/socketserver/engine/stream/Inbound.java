@@ -40,6 +40,8 @@ final class Inbound implements BufferSource {
   private boolean eof;
   // The peer ended the connection: end of stream, or a read failed (a reset).
   private boolean peerEnded;
+  // Where the client's own bytes start (after a PROXY header): see markRequestStart.
+  private long requestStart;
   private boolean paused;
   private @Nullable IOException failure;
   // Bytes of an unfinished frame charged to the server's inbound budget (see charge).
@@ -246,9 +248,50 @@ final class Inbound implements BufferSource {
     return draining;
   }
 
-  /** True if the peer ended the connection (end of stream or a reset), not this side; lock held. */
-  boolean peerEnded() {
-    return peerEnded;
+  /** See {@link ChannelConnection#markRequestStart()}. Takes the lock itself. */
+  void markRequestStart() {
+    lock();
+    try {
+      requestStart = bytesIn - buffered();
+    } finally {
+      unlock();
+    }
+  }
+
+  /** See {@link ChannelConnection#silent()}. Takes the lock itself. */
+  boolean silent() {
+    lock();
+    try {
+      return bytesIn == requestStart && peerEnded;
+    } finally {
+      unlock();
+    }
+  }
+
+  /** True if the client sent a byte past the request start; lock held. */
+  private boolean requestBegun() {
+    return bytesIn > requestStart;
+  }
+
+  /**
+   * Half-closes {@code channel} and reads, dropping what comes, until the peer closes too or
+   * {@code linger} passes. Never throws: the connection is closing anyway.
+   */
+  void lingerForPeer(SocketChannel channel, Duration linger) {
+    try {
+      channel.shutdownOutput();
+      long deadline = System.nanoTime() + linger.toNanos();
+      byte[] discarded = new byte[512];
+      SourceInput in = new SourceInput(this);
+      while (true) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || in.within(left).read(discarded, 0, discarded.length) < 0) {
+          return;
+        }
+      }
+    } catch (IOException e) {
+      // the peer reset or timed out: it is closed all the same
+    }
   }
 
   boolean failed() {
@@ -280,7 +323,7 @@ final class Inbound implements BufferSource {
         continue;
       }
       try {
-        if (atBoundary && draining && connection.requestBegunLocked()) {
+        if (atBoundary && draining && requestBegun()) {
           // Between messages while the server drains: the next message has DRAIN_QUIET to begin,
           // else the conversation ends here. A client that keeps sending is served on; one that
           // has sent nothing yet (its first request may be on its way) is waited for as ever.
