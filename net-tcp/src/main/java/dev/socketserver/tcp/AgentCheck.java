@@ -10,6 +10,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.event.Level;
 
@@ -27,11 +28,13 @@ import org.slf4j.event.Level;
 final class AgentCheck implements AutoCloseable {
   private static final Logger log = Logs.get("dev.socketserver.Server");
   private static final Duration BACKOFF = Duration.ofMillis(100);
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
 
   private final ServerSocketChannel listener;
   private final InetSocketAddress address;
   private final RateLimitedLog failures = new RateLimitedLog(log, Level.DEBUG, "Agent-check failures");
   private volatile String state = "up\n";
+  private @Nullable Thread thread;
 
   private AgentCheck(ServerSocketChannel listener) throws IOException {
     this.listener = listener;
@@ -44,7 +47,7 @@ final class AgentCheck implements AutoCloseable {
     try {
       listener.bind(at, 64);
       AgentCheck agent = new AgentCheck(listener);
-      Thread.ofVirtual().name("socketserver-agent-check " + agent.address).start(agent::answer);
+      agent.thread = Thread.ofVirtual().name("socketserver-agent-check " + agent.address).start(agent::answer);
       return agent;
     } catch (IOException | RuntimeException e) {
       listener.close();
@@ -83,12 +86,26 @@ final class AgentCheck implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops answering: closes the listener and waits for the agent's thread to leave its accept,
+   * which is when the socket is really closed (a connect after this is refused).
+   */
   @Override
   public void close() {
     try {
       listener.close();
     } catch (IOException e) {
       log.debug("Closing the agent check at {} failed: {}", address, e.toString());
+    }
+    Thread t = thread;
+    if (t != null) {
+      try {
+        if (!t.join(CLOSE_WAIT)) {
+          log.debug("The agent check at {} did not stop within {}", address, CLOSE_WAIT);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }
