@@ -124,4 +124,21 @@ public interface StreamServerBuilder<B extends StreamServerBuilder<B>>
    * @throws IllegalArgumentException if {@code bytes} is less than 64 KiB
    */
   B inboundBudget(long bytes);
+
+  /**
+   * Sets how many pollers read this server's connections. A poller is one virtual thread with a
+   * selector of its own and buffer pools of its own; it reads every connection given to it
+   * whenever data arrives and wakes that connection's handler. Each accepted connection is
+   * given to the least loaded poller and stays on it for its life. One poller does the reading
+   * for every round trip of its connections, so the number of pollers bounds how many cores a
+   * busy server can use: set it to the cores this server should use.
+   *
+   * <p>By default one per processor available to the JVM ({@link Runtime#availableProcessors()},
+   * which follows {@code taskset} and container CPU limits), divided among the workers of a
+   * {@link Concurrency#processes(int)} server, at least one. The idle timeout, lifetime,
+   * inbound budget, limits and metrics are the server's, whatever the number of pollers.
+   *
+   * @throws IllegalArgumentException if {@code n} is out of 1..1024
+   */
+  B pollers(int n);
 }

@@ -26,6 +26,7 @@ public abstract class AbstractStreamServerBuilder<B extends StreamServerBuilder<
   private @Nullable TlsOptions tls;
   private @Nullable ProxyProtocol proxyProtocol;
   private long inboundBudget = StreamSettings.defaultInboundBudget();
+  private int pollers; // 0: ServerSettings.defaultPollers() at build
 
   /** Creates a builder with the defaults. */
   protected AbstractStreamServerBuilder() {}
@@ -93,9 +94,16 @@ public abstract class AbstractStreamServerBuilder<B extends StreamServerBuilder<
     return me();
   }
 
+  @Override
+  public final B pollers(int n) {
+    this.pollers = ServerSettings.checkPollers(n);
+    return me();
+  }
+
   /** Returns the stream options collected so far, for the stream core. */
   protected final StreamSettings streamSettings() {
-    return new StreamSettings(options, idleTimeout, maxLifetime, tls, proxyProtocol, inboundBudget);
+    return new StreamSettings(options, idleTimeout, maxLifetime, tls, proxyProtocol, inboundBudget,
+        pollers == 0 ? ServerSettings.defaultPollers() : pollers);
   }
 
 

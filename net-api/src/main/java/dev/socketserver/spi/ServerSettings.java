@@ -50,6 +50,37 @@ public final class ServerSettings<R> {
     this.drainTimeout = drainTimeout;
   }
 
+  /** The most pollers a builder accepts. */
+  static final int MAX_POLLERS = 1024;
+
+  /**
+   * Returns how many pollers (I/O threads: a stream server's readiness pollers, a UDP server's
+   * receive sockets) a server of this process runs unless its builder says otherwise: one per
+   * processor available to the JVM ({@link Runtime#availableProcessors()}, which honours the
+   * process's CPU affinity and container limits), divided among the workers when this process is
+   * one of a {@link Concurrency#processes(int)} server's ({@link Concurrency#worker()}), at
+   * least one. Why one per core: a poller is a virtual thread, and the scheduler runs one per
+   * core at a time, so more pollers than cores cannot read at once; fewer leave cores whose
+   * connections no one reads.
+   */
+  public static int defaultPollers() {
+    return defaultPollers(Runtime.getRuntime().availableProcessors(),
+        Concurrency.worker().map(Concurrency.Worker::count).orElse(1));
+  }
+
+  /** The default for {@code cpus} processors shared by {@code workers} processes. */
+  static int defaultPollers(int cpus, int workers) {
+    return Math.clamp(cpus / workers, 1, MAX_POLLERS);
+  }
+
+  /** Checks a builder's pollers count. */
+  static int checkPollers(int n) {
+    if (n < 1 || n > MAX_POLLERS) {
+      throw new IllegalArgumentException("pollers must be 1.." + MAX_POLLERS + ": " + n);
+    }
+    return n;
+  }
+
   /** Returns these settings with {@code policy} in place of the concurrency policy. */
   public ServerSettings<R> withConcurrency(Concurrency policy) {
     return new ServerSettings<>(

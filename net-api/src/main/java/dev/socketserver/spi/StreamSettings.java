@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * The settings every stream server has beyond {@link ServerSettings}, as an
  * {@link AbstractStreamServerBuilder} collected them from the {@link StreamServerBuilder} methods:
  * per-connection options, idle timeout, maximum connection lifetime, TLS, PROXY protocol, the
- * inbound memory budget. A transport passes them to whatever serves its connections.
+ * inbound memory budget, the number of pollers. A transport passes them to whatever serves its connections.
  *
  * <p>Immutable and thread-safe.
  */
@@ -26,6 +26,7 @@ public final class StreamSettings {
   private final @Nullable TlsOptions tls;
   private final @Nullable ProxyProtocol proxyProtocol;
   private final long inboundBudget;
+  private final int pollers;
 
   StreamSettings(
       ConnectionOptions connection,
@@ -33,7 +34,9 @@ public final class StreamSettings {
       Duration maxLifetime,
       @Nullable TlsOptions tls,
       @Nullable ProxyProtocol proxyProtocol,
-      long inboundBudget) {
+      long inboundBudget,
+      int pollers) {
+    this.pollers = pollers;
     this.proxyProtocol = proxyProtocol;
     this.inboundBudget = inboundBudget;
     this.connection = connection;
@@ -53,6 +56,13 @@ public final class StreamSettings {
    */
   public long inboundBudget() {
     return inboundBudget;
+  }
+
+  /**
+   * Returns how many pollers serve the connections; see {@link StreamServerBuilder#pollers(int)}.
+   */
+  public int pollers() {
+    return pollers;
   }
 
   /** Returns the per-connection timeouts and buffer sizes. */

@@ -56,7 +56,7 @@ final class Echo {
               "echo [--host H] [--port N | --inherited] [--concurrency sequential|platform|virtual|pool:N|processes:N]"
                   + " [--limit N] [--idle-timeout S] [--read-timeout S] [--no-greeting]"
                   + " [--proxy-protocol --trusted CIDR[,CIDR...]] [--reuse-port]"
-                  + " [--agent-check PORT [--drain-grace S]]")
+                  + " [--agent-check PORT [--drain-grace S]] [--pollers N]")
           .listen(3130)
           .option("concurrency", "virtual", Echo::concurrency)
           .describe("where each connection runs: sequential (one at a time), platform or virtual threads,"
@@ -80,7 +80,10 @@ final class Echo {
           .describe("answer HAProxy's agent check on this port: up, then drain from SIGTERM on, while the"
               + " server keeps accepting for --drain-grace before it stops (default: no agent)")
           .seconds("drain-grace", "2")
-          .describe("with --agent-check: how long the server keeps accepting after the agent says drain");
+          .describe("with --agent-check: how long the server keeps accepting after the agent says drain")
+          .count("pollers")
+          .describe("how many pollers read the connections, the cores the server uses"
+              + " (default: one per available processor)");
 
   /** Python's {@code time.ctime()}, in local time: {@code Mon Apr  2 02:44:17 2012}. */
   private static final DateTimeFormatter CTIME =
@@ -126,6 +129,8 @@ final class Echo {
       // Only the trusted proxies may connect; anyone else could forge the header.
       builder.proxyProtocol(ProxyProtocol.trusting(options.string("trusted").split(",")));
     }
+    // The pollers bound how many cores a busy server uses; by default one per core it may run on.
+    options.optionalInt("pollers").ifPresent(builder::pollers);
     OptionalInt agentPort = options.optionalInt("agent-check");
     if (agentPort.isPresent()) {
       // Behind HAProxy: "agent-check agent-port PORT agent-inter 500ms" on the server line.

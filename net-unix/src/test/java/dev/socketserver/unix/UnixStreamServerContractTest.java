@@ -12,19 +12,19 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The stream-server contract and its reliability part over Unix-domain stream sockets. */
+/** The stream-server contract and its reliability part over Unix-domain stream sockets, one poller. */
 class UnixStreamServerContractTest extends StreamReliabilityContract {
   @TempDir Path dir;
   private final AtomicInteger servers = new AtomicInteger();
 
   @Override
   protected StreamServerBuilder<?> newBuilder() {
-    return UnixStreamServer.builder().bind(dir.resolve("s" + servers.incrementAndGet() + ".sock"));
+    return UnixStreamServer.builder().bind(dir.resolve("s" + servers.incrementAndGet() + ".sock")).pollers(1);
   }
 
   @Override
   protected StreamServerBuilder<?> newBuilder(SocketAddress address) {
-    return UnixStreamServer.builder().bind((UnixDomainSocketAddress) address);
+    return UnixStreamServer.builder().bind((UnixDomainSocketAddress) address).pollers(1);
   }
 
   @Override

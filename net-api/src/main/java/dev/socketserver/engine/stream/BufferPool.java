@@ -11,8 +11,8 @@ import org.jspecify.annotations.Nullable;
  * <p>A server's read pool also keeps its inbound memory budget: buffers taken with
  * {@link #takeCharged()} (what the poller reads into), per-connection reservations
  * ({@link #reserve}: TLS's record buffers) and growth reservations ({@link #reserveGrowth}:
- * partial frames) count against one limit, under the pool's own lock, so the budget costs the hot
- * path no lock of its own. Growth may use three quarters of the budget: the last quarter is kept
+ * partial frames) count against one {@link InboundBudget}, which the read pools of all a server's
+ * pollers share, so the limit is exact across pollers. Growth may use three quarters of the budget: the last quarter is kept
  * for read buffers and per-connection buffers, so that while peers fill the budget with partial
  * frames, a request that arrives whole is still read. Buffers taken with {@link #take()}
  * (writes, client connections) are not counted.
@@ -22,20 +22,19 @@ import org.jspecify.annotations.Nullable;
 public final class BufferPool {
   private final int bufferSize;
   private final @Nullable ByteBuffer[] free;
-  private final long budget;
+  private final InboundBudget budget;
   private int count; // guarded by this
-  private long charged; // guarded by this
 
   /** Creates a pool of buffers of {@code bufferSize} bytes keeping at most {@code maxFree}, with no budget. */
   public BufferPool(int bufferSize, int maxFree) {
-    this(bufferSize, maxFree, Long.MAX_VALUE);
+    this(bufferSize, maxFree, InboundBudget.unlimited());
   }
 
   /**
    * Creates a pool of buffers of {@code bufferSize} bytes keeping at most {@code maxFree}, whose
-   * charged buffers and reservations together stay within {@code budget} bytes.
+   * charged buffers and reservations count against {@code budget} (which other pools may share).
    */
-  public BufferPool(int bufferSize, int maxFree, long budget) {
+  public BufferPool(int bufferSize, int maxFree, InboundBudget budget) {
     this.bufferSize = bufferSize;
     this.free = new ByteBuffer[maxFree];
     this.budget = budget;
@@ -48,7 +47,7 @@ public final class BufferPool {
 
   /** Returns the budget of charged buffers and reservations, in bytes. */
   public long budget() {
-    return budget;
+    return budget.limit();
   }
 
   /** Returns a cleared buffer (position 0, limit = capacity): the caller owns it. */
@@ -67,11 +66,10 @@ public final class BufferPool {
    * give it back with {@link #giveCharged}.
    */
   public @Nullable ByteBuffer takeCharged() {
+    if (!budget.charge(bufferSize, budget.limit())) {
+      return null;
+    }
     synchronized (this) {
-      if (charged > budget - bufferSize) {
-        return null;
-      }
-      charged += bufferSize;
       ByteBuffer b = pop();
       if (b != null) {
         return b;
@@ -102,9 +100,9 @@ public final class BufferPool {
   public void giveCharged(ByteBuffer buffer) {
     buffer.clear();
     synchronized (this) {
-      charged -= bufferSize;
       push(buffer);
     }
+    budget.release(bufferSize);
   }
 
   // guarded by this
@@ -115,34 +113,26 @@ public final class BufferPool {
   }
 
   /** Charges {@code bytes} to the budget and returns true, or returns false if it has no room. */
-  public synchronized boolean reserve(long bytes) {
-    return reserveWithin(budget, bytes);
+  public boolean reserve(long bytes) {
+    return budget.charge(bytes, budget.limit());
   }
 
   /**
    * Charges {@code bytes} a partial frame grew by and returns true, or returns false if that would
    * take the budget past three quarters.
    */
-  public synchronized boolean reserveGrowth(long bytes) {
-    return reserveWithin(budget - budget / 4, bytes);
-  }
-
-  // guarded by this
-  private boolean reserveWithin(long limit, long bytes) {
-    if (charged > limit - bytes) {
-      return false;
-    }
-    charged += bytes;
-    return true;
+  public boolean reserveGrowth(long bytes) {
+    long limit = budget.limit();
+    return budget.charge(bytes, limit - limit / 4);
   }
 
   /** Releases {@code bytes} charged by {@link #reserve} or {@link #reserveGrowth}. */
-  public synchronized void release(long bytes) {
-    charged -= bytes;
+  public void release(long bytes) {
+    budget.release(bytes);
   }
 
   /** Returns the bytes charged now: buffers out and reservations. */
-  public synchronized long charged() {
-    return charged;
+  public long charged() {
+    return budget.charged();
   }
 }

@@ -329,7 +329,7 @@ public final class ChannelConnection
   }
 
   private void release() {
-    key.cancel();
+    poller.cancel(key);
     closeQuietly(channel);
   }
 

@@ -12,13 +12,15 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
  * Owns the readiness of many channels: one selector and one virtual thread that calls each
- * registered channel's {@link Ready} back when it is ready.
+ * registered channel's {@link Ready} back when it is ready. A server has several
+ * ({@link PollerGroup}); client connections share a group of their own ({@link #shared()}).
  *
  * <p>The poller runs on a virtual thread so that the handler threads it wakes are scheduled on
  * the carrier it runs on (a hand-off within the scheduler, not a wake-up from outside it). Keys
@@ -29,7 +31,7 @@ import org.slf4j.Logger;
  *
  * <p>Each channel is registered once, for its whole life (no re-arming per read); interest
  * changes made from other threads take effect after {@link #wakeup()}. Thread-safe. The poller
- * is closed by its owner (a server, once terminated); the shared client poller is never closed.
+ * is closed by its owner (a server, once terminated); the shared client pollers are never closed.
  */
 public final class Poller implements AutoCloseable {
   private static final Logger log = Logs.get(Poller.class);
@@ -65,6 +67,8 @@ public final class Poller implements AutoCloseable {
   // Work for the poller thread, run before each select; run by the caller once it has stopped.
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private volatile boolean terminated;
+  // Channels registered and not yet cancelled: what PollerGroup balances on.
+  private final AtomicInteger load = new AtomicInteger();
 
   private Poller(String name, Duration sweepInterval) throws IOException {
     this.selector = Selector.open();
@@ -88,9 +92,13 @@ public final class Poller implements AutoCloseable {
     return p;
   }
 
-  /** Returns the poller shared by client connections, started on first use. */
+  /**
+   * Returns a poller for a new client connection: the least loaded of the pollers shared by
+   * client connections, one per available processor, started on first use.
+   */
   public static Poller shared() {
-    return Shared.POLLER;
+    Poller[] ps = Shared.POLLERS;
+    return ps.length == 1 ? ps[0] : ps[PollerGroup.leastLoaded(ps, Shared.START)];
   }
 
   /**
@@ -98,7 +106,22 @@ public final class Poller implements AutoCloseable {
    * its {@link Ready}, sets the interest, then calls {@link #wakeup()}.
    */
   public SelectionKey register(SelectableChannel channel) throws IOException {
-    return channel.register(selector, 0);
+    SelectionKey key = channel.register(selector, 0);
+    load.incrementAndGet();
+    return key;
+  }
+
+  /** Cancels a key {@link #register} returned; on the poller thread (see {@link #execute}). */
+  public void cancel(SelectionKey key) {
+    if (key.isValid()) {
+      key.cancel();
+      load.decrementAndGet();
+    }
+  }
+
+  /** Returns how many channels are registered (not yet cancelled) now. */
+  int load() {
+    return load.get();
   }
 
   /**
@@ -279,11 +302,16 @@ public final class Poller implements AutoCloseable {
   }
 
   private static final class Shared {
-    static final Poller POLLER;
+    static final Poller[] POLLERS;
+    static final AtomicInteger START = new AtomicInteger();
 
     static {
+      int n = Math.max(1, Runtime.getRuntime().availableProcessors());
+      POLLERS = new Poller[n];
       try {
-        POLLER = start("socketserver-client-poller");
+        for (int i = 0; i < n; i++) {
+          POLLERS[i] = start(n == 1 ? "socketserver-client-poller" : "socketserver-client-poller #" + i);
+        }
       } catch (IOException e) {
         throw new ExceptionInInitializerError(e);
       }

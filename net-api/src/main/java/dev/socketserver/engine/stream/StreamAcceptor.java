@@ -32,11 +32,14 @@ import org.slf4j.event.Level;
 
 /**
  * Accepts stream connections (TCP or Unix) from a bound {@link ServerSocketChannel} and turns
- * them into {@link ChannelConnection}s served by one {@link Poller}.
+ * them into {@link ChannelConnection}s, each served by one poller of a {@link PollerGroup} (the
+ * least loaded at accept) for its whole life.
  *
  * <p>The listening channel has a selector of its own, waited on by the serving thread, so that
- * {@link #wakeup()} ends a wait at once and an accept never waits on the poller. Owns the
- * listening channel, the selector and the poller; thread-safety as in {@link Acceptor}.
+ * {@link #wakeup()} ends a wait at once and an accept never waits on a poller. One thread
+ * accepting is enough: an accept and its hand-off cost a small part of what serving the
+ * connection costs the pollers (see BENCHMARKS.md, connection rate). Owns the listening channel,
+ * the selector and the pollers; thread-safety as in {@link Acceptor}.
  */
 public final class StreamAcceptor implements Acceptor<Connection> {
   private static final Logger log = Logs.get(StreamAcceptor.class);
@@ -50,8 +53,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
 
   private final ServerSocketChannel listener;
   private final Selector selector;
-  private final Poller poller;
-  private final BufferPools pools;
+  private final PollerGroup pollers;
   private final ConnectionOptions options;
   private final Configurer configurer;
   private final Counters counters;
@@ -65,7 +67,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
   private StreamAcceptor(
       ServerSocketChannel listener,
       Selector selector,
-      Poller poller,
+      PollerGroup pollers,
       StreamSettings settings,
       Configurer configurer,
       Counters counters,
@@ -73,12 +75,11 @@ public final class StreamAcceptor implements Acceptor<Connection> {
       throws IOException {
     this.listener = listener;
     this.selector = selector;
-    this.poller = poller;
+    this.pollers = pollers;
     this.options = settings.connection();
     this.tls = settings.tls().orElse(null);
     this.proxyProtocol = settings.proxyProtocol().orElse(null);
     this.deadlines = Deadlines.of(settings.idleTimeout(), settings.maxLifetime());
-    this.pools = BufferPools.forServer(options, settings.inboundBudget());
     this.configurer = configurer;
     this.counters = counters;
     this.afterClose = afterClose;
@@ -101,18 +102,19 @@ public final class StreamAcceptor implements Acceptor<Connection> {
       Runnable afterClose)
       throws IOException {
     Selector selector = null;
-    Poller poller = null;
+    PollerGroup pollers = null;
     try {
       listener.configureBlocking(false);
       selector = Selector.open();
       listener.register(selector, SelectionKey.OP_ACCEPT);
       Deadlines d = Deadlines.of(settings.idleTimeout(), settings.maxLifetime());
-      poller = Poller.start(
-          "socketserver-poller " + name, d == null ? Duration.ZERO : d.sweepInterval());
-      return new StreamAcceptor(listener, selector, poller, settings, configurer, counters, afterClose);
+      pollers = PollerGroup.start("socketserver-poller " + name, settings.pollers(),
+          d == null ? Duration.ZERO : d.sweepInterval(), settings.connection(),
+          new InboundBudget(settings.inboundBudget()));
+      return new StreamAcceptor(listener, selector, pollers, settings, configurer, counters, afterClose);
     } catch (IOException | RuntimeException e) {
-      if (poller != null) {
-        poller.close();
+      if (pollers != null) {
+        pollers.close();
       }
       if (selector != null) {
         closeQuietly(selector);
@@ -143,7 +145,8 @@ public final class StreamAcceptor implements Acceptor<Connection> {
     }
     try {
       configurer.configure(channel);
-      ChannelConnection c = ChannelConnection.open(channel, poller, pools, options, counters);
+      PollerGroup.Lane lane = pollers.next();
+      ChannelConnection c = ChannelConnection.open(channel, lane.poller(), lane.pools(), options, counters);
       c.watch(deadlines);
       c.acceptedBy(server);
       Events.accepted(c.remoteAddress(), c.localAddress());
@@ -253,7 +256,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
 
   @Override
   public void terminated() {
-    poller.close();
+    pollers.close();
   }
 
   private static void closeQuietly(AutoCloseable c) {

@@ -105,7 +105,7 @@ public final class Leaks {
   public static long serverThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .map(Thread::getName)
-        .filter(n -> n.startsWith(SERVER_THREADS) && !n.equals(SHARED_CLIENT_POLLER))
+        .filter(n -> n.startsWith(SERVER_THREADS) && !n.startsWith(SHARED_CLIENT_POLLER))
         .count();
   }
 
