@@ -10,7 +10,9 @@ import org.jspecify.annotations.Nullable;
  * source of requests on a bound socket, and how to close them.
  *
  * <p>Threads: {@link #accept}, {@link #closeListener()} and {@link #terminated()} are called by
- * one thread at a time (the core serialises them); {@link #prepare}, {@link #verify} and
+ * one thread at a time (the core serialises them), except that an acceptor with several
+ * {@linkplain #lanes() lanes} has {@link #accept(int, long)} called for each lane on a thread of
+ * its own, concurrently (never {@code closeListener} meanwhile); {@link #prepare}, {@link #verify} and
  * {@link #finish} run on the request's own thread; {@link #wakeup()}, {@link #abort} and
  * {@link #describe} may be called from any thread, concurrently with the rest.
  *
@@ -39,8 +41,26 @@ public interface Acceptor<R> {
    */
   default void attach(Server server) {}
 
-  /** Makes a blocked or the next {@link #accept} return promptly. */
+  /** Makes a blocked or the next {@link #accept} return promptly, on every lane. */
   void wakeup();
+
+  /**
+   * Returns how many lanes this acceptor receives on: independent sockets (SO_REUSEPORT) that
+   * the core serves each on a thread of its own, so that receiving scales over cores. One by
+   * default, and then the core calls only {@link #accept(long)}.
+   */
+  default int lanes() {
+    return 1;
+  }
+
+  /**
+   * Returns the next request of {@code lane} (0 to {@link #lanes()} - 1) only, as
+   * {@link #accept(long)} does for all lanes together (which {@code handleRequest} uses). Called
+   * by one thread per lane. By default {@link #accept(long)}.
+   */
+  default @Nullable R accept(int lane, long timeoutNanos) throws IOException {
+    return accept(timeoutNanos);
+  }
 
   /** Returns the bound address, port 0 resolved. */
   SocketAddress localAddress();

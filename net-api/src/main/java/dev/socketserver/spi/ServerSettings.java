@@ -73,8 +73,12 @@ public final class ServerSettings<R> {
     return Math.clamp(cpus / workers, 1, MAX_POLLERS);
   }
 
-  /** Checks a builder's pollers count. */
-  static int checkPollers(int n) {
+  /**
+   * Returns {@code n} if it is a valid pollers count for a builder.
+   *
+   * @throws IllegalArgumentException if it is out of 1..1024
+   */
+  public static int checkPollers(int n) {
     if (n < 1 || n > MAX_POLLERS) {
       throw new IllegalArgumentException("pollers must be 1.." + MAX_POLLERS + ": " + n);
     }

@@ -17,7 +17,8 @@ import java.nio.file.Path;
  * {@link Handlers#framed}, whose idle connections hold no thread:
  * {@code OursServers udp PORT|unix PATH|framed:SIZE PORT virtual|platform}. The UDP and Unix
  * handlers are the examples' own: {@code d.reply(d.payload())} and
- * {@code c.input().transferTo(c.output())}. Serves until killed.
+ * {@code c.input().transferTo(c.output())}. Serves until killed. {@code -Dbench.pollers=N}: the UDP
+ * server receives on N SO_REUSEPORT sockets (default 1).
  */
 public final class OursServers {
   private OursServers() {}
@@ -35,6 +36,7 @@ public final class OursServers {
     Server server = switch (args[0]) {
       case "udp" -> UdpServer.builder()
           .bind("127.0.0.1", Integer.parseInt(args[1]))
+          .pollers(Integer.getInteger("bench.pollers", 1)) // UDP's default is one socket
           .concurrency(policy)
           .handler(d -> d.reply(d.payload()))
           .build();

@@ -14,14 +14,15 @@ import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reads how many datagrams the kernel dropped for one UDP socket of this process: the
- * {@code drops} column of Linux's {@code /proc/net/udp} and {@code /proc/net/udp6}, found by the
- * socket's inode.
+ * Reads how many datagrams the kernel dropped for the UDP sockets of one server of this process:
+ * the {@code drops} column of Linux's {@code /proc/net/udp} and {@code /proc/net/udp6}, found by
+ * the sockets' inodes, summed.
  *
  * <p>The JDK gives no way to ask a socket for its drops (no {@code SO_RXQ_OVFL}, no descriptor
- * number), so the socket is recognised as the only socket of this process bound to its local
- * port. Where there is no {@code /proc} (not Linux), or several of this process's sockets share
- * the port (SO_REUSEPORT), nothing can be counted. Immutable and thread-safe.
+ * number), so the sockets are recognised as the only sockets of this process bound to their local
+ * port (a server with several pollers binds several). Where there is no {@code /proc} (not
+ * Linux), or other sockets of this process share the port (SO_REUSEPORT), nothing can be
+ * counted. Immutable and thread-safe.
  */
 final class KernelDrops {
   private static final List<Path> TABLES = List.of(Path.of("/proc/net/udp"), Path.of("/proc/net/udp6"));
@@ -32,17 +33,17 @@ final class KernelDrops {
   private static final int INODE = 9;
   private static final int DROPS = 12;
 
-  private final String inode;
+  private final Set<String> inodes;
 
-  private KernelDrops(String inode) {
-    this.inode = inode;
+  private KernelDrops(Set<String> inodes) {
+    this.inodes = Set.copyOf(inodes);
   }
 
   /**
-   * Finds this process's socket bound to {@code local}'s port; null if it cannot be told apart
-   * or this is not Linux.
+   * Finds this process's {@code sockets} sockets bound to {@code local}'s port; null if there are
+   * more (they cannot be told apart) or this is not Linux.
    */
-  static @Nullable KernelDrops find(InetSocketAddress local) {
+  static @Nullable KernelDrops find(InetSocketAddress local, int sockets) {
     if (!Files.isReadable(TABLES.get(0))) {
       return null;
     }
@@ -55,19 +56,25 @@ final class KernelDrops {
           found.add(row.get(INODE));
         }
       }
-      return found.size() == 1 ? new KernelDrops(found.iterator().next()) : null;
+      return found.size() == sockets ? new KernelDrops(found) : null;
     } catch (IOException | UncheckedIOException e) {
       return null;
     }
   }
 
-  /** Returns the socket's drops so far, empty once the socket is gone. */
+  /** Returns the sockets' drops so far, empty once they are gone. */
   OptionalLong read() {
     try {
+      long sum = 0;
+      int seen = 0;
       for (List<String> row : rows()) {
-        if (row.get(INODE).equals(inode)) {
-          return OptionalLong.of(Long.parseLong(row.get(DROPS)));
+        if (inodes.contains(row.get(INODE))) {
+          sum += Long.parseLong(row.get(DROPS));
+          seen++;
         }
+      }
+      if (seen > 0) {
+        return OptionalLong.of(sum);
       }
     } catch (IOException | UncheckedIOException | NumberFormatException e) {
       // the table changed shape or vanished: nothing to count

@@ -7,40 +7,38 @@ import dev.socketserver.engine.telemetry.Logs;
 import dev.socketserver.spi.Acceptor;
 import dev.socketserver.spi.Traffic;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
- * Receives datagrams for the server core from a bound, non-blocking {@link DatagramChannel}, and
- * sends their replies on it.
+ * Receives datagrams for the server core from bound, non-blocking {@link DatagramChannel}s, one
+ * {@link UdpLane} each, and sends their replies on the socket each came in on.
  *
- * <p>The serving thread waits on a selector of its own, so {@link #wakeup()} ends a wait at once.
- * Every datagram is received into one reused direct buffer one byte larger than the maximum, so a
- * longer datagram shows as filling it and is never silently cut; the handler gets a copy of
- * exactly the bytes received. The channel stays non-blocking: an interrupted handler (as
- * {@code shutdownNow()} does) cannot close it, and a reply that finds the send buffer full waits
- * for it on a second selector, opened on first need.
+ * <p>With one socket (the default) the serving thread receives from it. With several (a
+ * server's {@code pollers(n)}: sockets of one SO_REUSEPORT group, bound to the same address, the
+ * kernel spreading senders over them by their address) each is a lane of the core, received from
+ * by a thread of its own while {@code serveForever} runs, so receiving scales over cores;
+ * {@code handleRequest} receives from whichever has a datagram (a selector over all of them).
  *
- * <p>Lifetime: {@link #closeListener()} only stops receiving; the channel stays open for the
- * replies of requests in flight and is closed by {@link #terminated()}. Thread-safety as in
- * {@link Acceptor}; {@link #reply} from any thread.
+ * <p>Lifetime: {@link #closeListener()} only stops receiving; the channels stay open for the
+ * replies of requests in flight and are closed by {@link #terminated()}. Thread-safety as in
+ * {@link Acceptor}; {@code reply} from any thread.
  */
-final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
+final class UdpAcceptor implements Acceptor<Datagram> {
   private static final Logger log = Logs.get(UdpAcceptor.class);
 
-  private final DatagramChannel channel;
-  private final Selector selector;
-  private final ByteBuffer buffer; // serving thread only
+  private final UdpLane[] lanes;
+  // Over every lane's channel, for accept(timeout) with several lanes; null with one.
+  private final @Nullable Selector any;
+  private final AtomicInteger nextLane = new AtomicInteger();
   private final int maxDatagramSize;
   private final Traffic counters;
   private volatile @Nullable Server server;
@@ -48,48 +46,55 @@ final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
   private final Runnable afterClose;
   private final InetSocketAddress localAddress;
   private final @Nullable KernelDrops drops;
-  private final ReentrantLock sendLock = new ReentrantLock();
-  private volatile @Nullable Selector sendSelector; // written under sendLock
   private volatile @Nullable OptionalLong dropsAtClose;
 
-  private UdpAcceptor(
-      DatagramChannel channel,
-      Selector selector,
-      int maxDatagramSize,
-      Traffic counters,
-      String name,
-      Runnable afterClose)
-      throws IOException {
-    this.channel = channel;
-    this.afterClose = afterClose;
-    this.selector = selector;
+  private UdpAcceptor(List<DatagramChannel> channels, int maxDatagramSize, Traffic counters, String name,
+      Runnable afterClose) throws IOException {
     this.maxDatagramSize = maxDatagramSize;
-    this.buffer = ByteBuffer.allocateDirect(maxDatagramSize + 1);
     this.counters = counters;
     this.name = name;
-    this.localAddress = (InetSocketAddress) channel.getLocalAddress();
-    this.drops = KernelDrops.find(localAddress);
+    this.afterClose = afterClose;
+    this.localAddress = (InetSocketAddress) channels.getFirst().getLocalAddress();
+    this.lanes = new UdpLane[channels.size()];
+    Selector all = null;
+    try {
+      for (int i = 0; i < lanes.length; i++) {
+        lanes[i] = UdpLane.open(this, channels.get(i), maxDatagramSize);
+      }
+      if (lanes.length > 1) {
+        all = Selector.open();
+        for (DatagramChannel c : channels) {
+          c.register(all, SelectionKey.OP_READ);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      for (UdpLane lane : lanes) {
+        if (lane != null) {
+          lane.closeReceiving();
+        }
+      }
+      if (all != null) {
+        closeQuietly(all);
+      }
+      throw e;
+    }
+    this.any = all;
+    this.drops = KernelDrops.find(localAddress, lanes.length);
   }
 
   /**
-   * Takes ownership of a bound {@code channel} and prepares to receive from it; {@code afterClose}
-   * runs once the channel is closed (an inherited channel's standard streams given back). On
-   * failure the channel is closed and {@code afterClose} run.
+   * Takes ownership of bound {@code channels} (one, or several of one SO_REUSEPORT group on the
+   * same address) and prepares to receive from them; {@code afterClose} runs once they are closed
+   * (an inherited channel's standard streams given back). On failure the channels are closed and
+   * {@code afterClose} run.
    */
   static UdpAcceptor open(
-      DatagramChannel channel, int maxDatagramSize, Traffic counters, String name, Runnable afterClose)
+      List<DatagramChannel> channels, int maxDatagramSize, Traffic counters, String name, Runnable afterClose)
       throws IOException {
-    Selector selector = null;
     try {
-      channel.configureBlocking(false);
-      selector = Selector.open();
-      channel.register(selector, SelectionKey.OP_READ);
-      return new UdpAcceptor(channel, selector, maxDatagramSize, counters, name, afterClose);
+      return new UdpAcceptor(channels, maxDatagramSize, counters, name, afterClose);
     } catch (IOException | RuntimeException e) {
-      if (selector != null) {
-        closeQuietly(selector);
-      }
-      closeQuietly(channel);
+      channels.forEach(UdpAcceptor::closeQuietly);
       afterClose.run();
       throw e;
     }
@@ -100,49 +105,62 @@ final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
     this.server = s;
   }
 
-  @Override
-  public @Nullable Server server() {
+  @Nullable Server server() {
     return server;
+  }
+
+  Traffic counters() {
+    return counters;
+  }
+
+  int maxDatagramSize() {
+    return maxDatagramSize;
+  }
+
+  @Override
+  public int lanes() {
+    return lanes.length;
+  }
+
+  @Override
+  public @Nullable Datagram accept(int lane, long timeoutNanos) throws IOException {
+    return lanes[lane].accept(timeoutNanos);
   }
 
   @Override
   public @Nullable Datagram accept(long timeoutNanos) throws IOException {
-    // Try first: under load the buffer is rarely empty, and this saves a select per datagram.
-    Datagram d = receive();
-    if (d == null && timeoutNanos != 0 && Thread.currentThread().isVirtual()) {
-      // The handlers just started for the datagrams taken wait in this carrier's queue: let them
-      // run (and reply) first, and the next datagrams have usually arrived by then. Waiting at
-      // once parks this thread through the JDK's poller, whose master thread must wake to resume
-      // it: a context switch per batch.
-      Thread.yield();
-      d = receive();
+    Selector all = any;
+    if (all == null) {
+      return lanes[0].accept(timeoutNanos);
     }
+    Datagram d = receiveAny();
     if (d == null && timeoutNanos != 0) {
-      if (timeoutNanos < 0) {
-        selector.select();
-      } else {
-        selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999)));
-      }
-      selector.selectedKeys().clear();
-      d = receive();
+      select(all, timeoutNanos);
+      d = receiveAny();
     }
     return d;
   }
 
-  private @Nullable Datagram receive() throws IOException {
-    buffer.clear();
-    SocketAddress sender = channel.receive(buffer);
-    if (sender == null) {
-      return null;
+  // From the lane after the one that gave the last, so a busy socket cannot starve the others.
+  private @Nullable Datagram receiveAny() throws IOException {
+    int start = nextLane.getAndIncrement();
+    for (int i = 0; i < lanes.length; i++) {
+      Datagram d = lanes[Math.floorMod(start + i, lanes.length)].receive();
+      if (d != null) {
+        return d;
+      }
     }
-    int n = buffer.position();
-    counters.read(n);
-    if (n > maxDatagramSize) {
-      return UdpDatagram.tooLong(sender, this);
+    return null;
+  }
+
+  /** Waits on {@code selector} up to {@code timeoutNanos} (negative: for ever). */
+  static void select(Selector selector, long timeoutNanos) throws IOException {
+    if (timeoutNanos < 0) {
+      selector.select();
+    } else {
+      selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999)));
     }
-    byte[] payload = new byte[n];
-    buffer.flip().get(payload);
-    return UdpDatagram.of(payload, sender, this);
+    selector.selectedKeys().clear();
   }
 
   @Override
@@ -153,50 +171,19 @@ final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
     }
   }
 
-  @Override
-  public void reply(UdpDatagram to, ByteBuffer data) throws IOException {
-    int n = data.remaining();
-    if (to.isAborted()) {
-      throw stopped(to);
-    }
-    // Non-blocking: all of it goes, or nothing (0) when the send buffer is full.
-    if (channel.send(data, to.sender()) == 0 && n > 0) {
-      sendWhenWritable(to, data);
-    }
-    counters.replied(n);
-  }
-
-  private void sendWhenWritable(UdpDatagram to, ByteBuffer data) throws IOException {
-    sendLock.lock();
-    try {
-      Selector s = sendSelector;
-      if (s == null) {
-        s = Selector.open();
-        channel.register(s, SelectionKey.OP_WRITE);
-        sendSelector = s;
-      }
-      while (channel.send(data, to.sender()) == 0) {
-        if (to.isAborted()) {
-          throw stopped(to);
-        }
-        if (Thread.currentThread().isInterrupted()) {
-          throw new InterruptedIOException("interrupted while waiting to reply to " + to.sender());
-        }
-        s.select();
-        s.selectedKeys().clear();
-      }
-    } finally {
-      sendLock.unlock();
-    }
-  }
-
-  private IOException stopped(UdpDatagram to) {
+  IOException stopped(UdpDatagram to) {
     return new IOException("the server " + name + " was stopped: no reply sent to " + to.sender());
   }
 
   @Override
   public void wakeup() {
-    selector.wakeup();
+    for (UdpLane lane : lanes) {
+      lane.wakeup();
+    }
+    Selector all = any;
+    if (all != null) {
+      all.wakeup();
+    }
   }
 
   @Override
@@ -216,17 +203,23 @@ final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
 
   @Override
   public void abort(Datagram request) {
-    ((UdpDatagram) request).abort();
-    Selector s = sendSelector;
-    if (s != null) {
-      s.wakeup();
+    UdpDatagram d = (UdpDatagram) request;
+    d.abort();
+    if (d.socket() instanceof UdpLane lane) {
+      lane.wakeSender();
     }
   }
 
-  /** Stops receiving; the channel stays open for the replies of requests in flight. */
+  /** Stops receiving; the channels stay open for the replies of requests in flight. */
   @Override
   public void closeListener() {
-    closeQuietly(selector);
+    for (UdpLane lane : lanes) {
+      lane.closeReceiving();
+    }
+    Selector all = any;
+    if (all != null) {
+      closeQuietly(all);
+    }
   }
 
   @Override
@@ -239,21 +232,22 @@ final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
               + " receiveBufferSize or the limit)",
           dropped.getAsLong(), name);
     }
-    Selector s = sendSelector;
-    if (s != null) {
-      closeQuietly(s);
+    for (UdpLane lane : lanes) {
+      lane.close();
     }
-    closeQuietly(channel);
     afterClose.run();
   }
 
-  /** Joins {@code group} on {@code nif}, or returns the key of that membership if it exists. */
+  /**
+   * Joins {@code group} on {@code nif}, or returns the key of that membership if it exists. Only
+   * with one socket: each of several would receive every datagram of the group.
+   */
   java.nio.channels.MembershipKey join(java.net.InetAddress group, java.net.NetworkInterface nif)
       throws IOException {
-    return channel.join(group, nif);
+    return lanes[0].channel().join(group, nif);
   }
 
-  /** Returns the kernel's drops for the socket so far; empty where they cannot be seen. */
+  /** Returns the kernel's drops for the sockets so far; empty where they cannot be seen. */
   OptionalLong kernelDrops() {
     OptionalLong atClose = dropsAtClose;
     if (atClose != null) {
@@ -263,7 +257,7 @@ final class UdpAcceptor implements Acceptor<Datagram>, UdpDatagram.Socket {
     return d == null ? OptionalLong.empty() : d.read();
   }
 
-  private static void closeQuietly(AutoCloseable c) {
+  static void closeQuietly(AutoCloseable c) {
     try {
       c.close();
     } catch (Exception e) {

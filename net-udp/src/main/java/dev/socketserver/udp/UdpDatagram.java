@@ -51,6 +51,11 @@ final class UdpDatagram extends ReceivedDatagram {
     return new UdpDatagram(NONE, sender, socket, true);
   }
 
+  /** The socket it came in on, which sends its replies. */
+  Socket socket() {
+    return socket;
+  }
+
   /** Whether this datagram was larger than the maximum (its payload is then empty). */
   boolean isTooLong() {
     return tooLong;

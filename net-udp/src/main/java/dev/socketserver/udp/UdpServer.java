@@ -185,6 +185,7 @@ public final class UdpServer extends ForwardingServer {
 
     private final IpEndpoint endpoint = new IpEndpoint("UDP server", false);
     private final List<Group> groups = new ArrayList<>();
+    private int pollers = 1;
 
     private Builder() {}
 
@@ -271,6 +272,26 @@ public final class UdpServer extends ForwardingServer {
     }
 
     /**
+     * Receives on {@code n} sockets instead of one, each with a thread of its own, so that
+     * receiving a busy server's datagrams scales over {@code n} cores. The sockets form one
+     * SO_REUSEPORT group bound to the address (port 0: the port the first one got), and the
+     * kernel spreads datagrams over them by sender address, so one client's datagrams all come in
+     * on one socket, in order; each reply goes out on the socket its request came in on. One by
+     * default: with more, the port is bound with SO_REUSEPORT, which also lets another process of
+     * the same user bind it (and take a share of the datagrams) where a second bind would
+     * otherwise fail. Kernel drops are summed over the sockets. With
+     * {@link Concurrency#processes(int)} each worker binds {@code n}.
+     *
+     * @throws IllegalArgumentException if {@code n} is out of 1..1024
+     * @see #build() which refuses more than one with {@link #inheritedChannel()} (one socket
+     *     was passed) or multicast groups (each socket would receive every datagram of a group)
+     */
+    public Builder pollers(int n) {
+      this.pollers = ServerSettings.checkPollers(n);
+      return this;
+    }
+
+    /**
      * Joins the multicast {@code group} on {@code networkInterface} when the server is built; may
      * be called for several groups and interfaces. The server leaves them when it terminates, or
      * earlier by {@link UdpServer#leaveGroup}.
@@ -303,13 +324,21 @@ public final class UdpServer extends ForwardingServer {
     @Override
     public UdpServer build() throws IOException {
       var settings = settings();
+      if (pollers > 1 && !groups.isEmpty()) {
+        throw new IllegalStateException("pollers(" + pollers + ") with multicast groups: each socket"
+            + " would receive every datagram of a group; join groups with one poller");
+      }
       if (endpoint.inherited(settings.concurrency())) {
+        if (pollers > 1) {
+          throw new IllegalStateException("pollers(" + pollers + ") with inheritedChannel(): the"
+              + " process was passed one socket; serve it with one poller");
+        }
         InheritedListener<DatagramChannel> socket = InheritedListener.takeDatagram("UDP server");
         // refused, it is left open as found: the JDK points standard output at /dev/null when it
         // closes a channel inherited on descriptor 0, and the message should still be seen
         checkCanReply(socket.channel());
         configure(socket.channel());
-        return serve(settings, socket.channel(), socket.afterClose());
+        return serve(settings, List.of(socket.channel()), socket.afterClose());
       }
       InetSocketAddress a = endpoint.address();
       if (settings.concurrency() instanceof Concurrency.Processes) {
@@ -340,11 +369,27 @@ public final class UdpServer extends ForwardingServer {
 
     private UdpServer bind(ServerSettings<Datagram> settings, InetSocketAddress a, boolean worker)
         throws IOException {
-      DatagramChannel channel = endpoint.open(a, Builder::open, (c, at) -> {
-        configure(c);
-        c.bind(at);
-      }, worker);
-      return serve(settings, channel, () -> {});
+      List<DatagramChannel> channels = new ArrayList<>();
+      try {
+        InetSocketAddress at = a;
+        for (int i = 0; i < pollers; i++) {
+          DatagramChannel channel = endpoint.open(at, Builder::open, (c, to) -> {
+            if (pollers > 1) {
+              Prefork.reusePort(c); // one SO_REUSEPORT group; the later ones bind the first's port
+            }
+            configure(c);
+            c.bind(to);
+          }, worker);
+          channels.add(channel);
+          at = (InetSocketAddress) channel.getLocalAddress();
+        }
+      } catch (IOException | RuntimeException e) {
+        for (DatagramChannel c : channels) {
+          c.close();
+        }
+        throw e;
+      }
+      return serve(settings, channels, () -> {});
     }
 
     private static DatagramChannel open(@Nullable ProtocolFamily family) throws IOException {
@@ -387,26 +432,30 @@ public final class UdpServer extends ForwardingServer {
     }
 
     /**
-     * Joins the groups on the bound {@code channel} and serves it; on failure closes it and runs
-     * {@code afterClose}, which otherwise runs once termination has closed it.
+     * Joins the groups on the first of the bound {@code channels} (there is one when there are
+     * groups) and serves them; on failure closes them and runs {@code afterClose}, which otherwise
+     * runs once termination has closed them.
      */
-    private UdpServer serve(ServerSettings<Datagram> settings, DatagramChannel channel, Runnable afterClose)
+    private UdpServer serve(ServerSettings<Datagram> settings, List<DatagramChannel> channels, Runnable afterClose)
         throws IOException {
       List<MembershipKey> joined = new ArrayList<>();
       String name;
+      DatagramChannel first = channels.getFirst();
       try {
         for (Group g : groups) {
-          joined.add(join(channel, g));
+          joined.add(join(first, g));
         }
-        name = "udp " + channel.getLocalAddress();
+        name = "udp " + first.getLocalAddress();
       } catch (IOException | RuntimeException e) {
-        channel.close();
+        for (DatagramChannel c : channels) {
+          c.close();
+        }
         afterClose.run();
         throw e;
       }
       UdpAcceptor[] acceptor = new UdpAcceptor[1]; // the opener runs before the wrapper
       return ServerFactory.create(name, settings,
-          traffic -> acceptor[0] = UdpAcceptor.open(channel, maxDatagramSize(), traffic, name, afterClose),
+          traffic -> acceptor[0] = UdpAcceptor.open(channels, maxDatagramSize(), traffic, name, afterClose),
           core -> new UdpServer(core, acceptor[0], joined));
     }
 

@@ -33,7 +33,9 @@ import org.slf4j.MDC;
  *
  * <p>Thread-safety: the in-flight list and count and the listener's state are guarded by the
  * lifecycle's lock; at most one thread serves (accepts) at a time, so only that thread increments
- * the in-flight count, and a slot it saw free stays free until it accepts.
+ * the in-flight count, and a slot it saw free stays free until it accepts (an acceptor with
+ * several lanes has a thread per lane, each reserving its slot under the lock first: see
+ * {@link AcceptLoop}).
  *
  * @param <R> the request type
  */

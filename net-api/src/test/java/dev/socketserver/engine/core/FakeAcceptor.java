@@ -19,7 +19,9 @@ import org.jspecify.annotations.Nullable;
  * An in-memory {@link Acceptor}: {@link #connect()} queues a {@link Request}, a pair of message
  * queues (client to server, server to client) that stands for a connection, and the core
  * accepts it, with no socket, no poller and no descriptor. Closing the listener refuses new
- * connections and ends those still queued, as a kernel resets its backlog. Thread-safe.
+ * connections and ends those still queued, as a kernel resets its backlog. With several lanes,
+ * connections are spread over them round-robin, as a kernel spreads them over the sockets of a
+ * SO_REUSEPORT group. Thread-safe.
  */
 final class FakeAcceptor implements Acceptor<FakeAcceptor.Request> {
   private static final AtomicInteger PORTS = new AtomicInteger(1);
@@ -29,17 +31,30 @@ final class FakeAcceptor implements Acceptor<FakeAcceptor.Request> {
   private final Condition changed = lock.newCondition();
   // Guarded by lock.
   private final Deque<Request> backlog = new ArrayDeque<>();
-  private boolean wakeup;
+  private final int lanes;
+  private final boolean[] wakeup; // per lane
+  private int connected;
   private boolean closed;
   private boolean terminated;
   private volatile @Nullable Server server;
 
   FakeAcceptor() {
-    this(InetSocketAddress.createUnresolved("fake", PORTS.getAndIncrement()));
+    this(InetSocketAddress.createUnresolved("fake", nextPort()), 1);
   }
 
-  FakeAcceptor(SocketAddress address) {
+  static int nextPort() {
+    return PORTS.getAndIncrement();
+  }
+
+  FakeAcceptor(SocketAddress address, int lanes) {
     this.address = address;
+    this.lanes = lanes;
+    this.wakeup = new boolean[lanes];
+  }
+
+  @Override
+  public int lanes() {
+    return lanes;
   }
 
   @Override
@@ -54,7 +69,7 @@ final class FakeAcceptor implements Acceptor<FakeAcceptor.Request> {
       if (closed) {
         throw new ConnectException("connection refused: " + address + " no longer listens");
       }
-      Request r = new Request("client #" + backlog.size(), this);
+      Request r = new Request("client #" + backlog.size(), this, connected++ % lanes);
       backlog.add(r);
       changed.signalAll();
       return r;
@@ -83,10 +98,20 @@ final class FakeAcceptor implements Acceptor<FakeAcceptor.Request> {
 
   @Override
   public @Nullable Request accept(long timeoutNanos) throws IOException {
+    return take(-1, timeoutNanos);
+  }
+
+  @Override
+  public @Nullable Request accept(int lane, long timeoutNanos) throws IOException {
+    return take(lane, timeoutNanos);
+  }
+
+  /** The next request of {@code lane} (-1: of any lane). */
+  private @Nullable Request take(int lane, long timeoutNanos) throws IOException {
     lock.lock();
     try {
       long left = timeoutNanos;
-      while (backlog.isEmpty() && !wakeup && !closed) {
+      while (next(lane) == null && !wokenUp(lane) && !closed) {
         if (timeoutNanos < 0) {
           changed.await();
         } else if (left <= 0) {
@@ -95,8 +120,16 @@ final class FakeAcceptor implements Acceptor<FakeAcceptor.Request> {
           left = changed.awaitNanos(left);
         }
       }
-      wakeup = false;
-      return closed ? null : backlog.poll();
+      if (lane < 0) {
+        java.util.Arrays.fill(wakeup, false);
+      } else {
+        wakeup[lane] = false;
+      }
+      Request r = closed ? null : next(lane);
+      if (r != null) {
+        backlog.remove(r);
+      }
+      return r;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("accept interrupted");
@@ -105,11 +138,34 @@ final class FakeAcceptor implements Acceptor<FakeAcceptor.Request> {
     }
   }
 
+  // lock held
+  private @Nullable Request next(int lane) {
+    for (Request r : backlog) {
+      if (lane < 0 || r.lane == lane) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  // lock held
+  private boolean wokenUp(int lane) {
+    if (lane >= 0) {
+      return wakeup[lane];
+    }
+    for (boolean w : wakeup) {
+      if (w) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public void wakeup() {
     lock.lock();
     try {
-      wakeup = true;
+      java.util.Arrays.fill(wakeup, true);
       changed.signalAll();
     } finally {
       lock.unlock();
@@ -170,6 +226,7 @@ final class FakeAcceptor implements Acceptor<FakeAcceptor.Request> {
     private static final String END = "\u0000end";
 
     final String name;
+    final int lane;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     // Guarded by lock.
@@ -178,8 +235,9 @@ final class FakeAcceptor implements Acceptor<FakeAcceptor.Request> {
     private boolean closed;
     private final FakeAcceptor acceptor;
 
-    Request(String name, FakeAcceptor acceptor) {
+    Request(String name, FakeAcceptor acceptor, int lane) {
       this.name = name;
+      this.lane = lane;
       this.acceptor = acceptor;
     }
 

@@ -25,13 +25,19 @@ final class FakeServerBuilder extends AbstractServerBuilder<FakeAcceptor.Request
     this.acceptor = new FakeAcceptor();
   }
 
+  /** A builder whose server accepts on {@code lanes} lanes (see {@link FakeAcceptor}). */
+  FakeServerBuilder(int lanes) {
+    this.acceptor = new FakeAcceptor(
+        java.net.InetSocketAddress.createUnresolved("fake", FakeAcceptor.nextPort()), lanes);
+  }
+
   /** A builder bound to {@code address}, where an earlier fake server was bound. */
-  FakeServerBuilder(SocketAddress address) throws IOException {
+  FakeServerBuilder(SocketAddress address, int lanes) throws IOException {
     FakeAcceptor old = BOUND.get(address);
     if (old != null && !old.closed()) {
       throw new BindException("address in use: " + address);
     }
-    this.acceptor = new FakeAcceptor(address);
+    this.acceptor = new FakeAcceptor(address, lanes);
   }
 
   /** Returns the acceptor of the server {@code server}, built by this class. */

@@ -22,14 +22,19 @@ import org.jspecify.annotations.Nullable;
  */
 class FakeServerContractTest extends ServerContract<FakeAcceptor.Request> {
 
+  /** The lanes the servers accept on; see {@link FakeLanesContractTest}. */
+  protected int lanes() {
+    return 1;
+  }
+
   @Override
   protected ServerBuilder<FakeAcceptor.Request, ?> newBuilder() {
-    return new FakeServerBuilder();
+    return new FakeServerBuilder(lanes());
   }
 
   @Override
   protected ServerBuilder<FakeAcceptor.Request, ?> newBuilder(SocketAddress address) throws IOException {
-    return new FakeServerBuilder(address);
+    return new FakeServerBuilder(address, lanes());
   }
 
   @Override
