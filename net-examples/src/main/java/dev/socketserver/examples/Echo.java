@@ -56,7 +56,7 @@ final class Echo {
               "echo [--host H] [--port N | --inherited] [--concurrency sequential|platform|virtual|pool:N|processes:N]"
                   + " [--limit N] [--idle-timeout S] [--read-timeout S] [--no-greeting]"
                   + " [--proxy-protocol --trusted CIDR[,CIDR...]] [--reuse-port]"
-                  + " [--agent-check PORT [--drain-grace S]] [--pollers N]")
+                  + " [--agent-check PORT [--drain-grace S]] [--pollers N] [--listeners N]")
           .listen(3130)
           .option("concurrency", "virtual", Echo::concurrency)
           .describe("where each connection runs: sequential (one at a time), platform or virtual threads,"
@@ -83,7 +83,10 @@ final class Echo {
           .describe("with --agent-check: how long the server keeps accepting after the agent says drain")
           .count("pollers")
           .describe("how many pollers read the connections, the cores the server uses"
-              + " (default: one per available processor)");
+              + " (default: one per available processor)")
+          .count("listeners")
+          .describe("listen on N SO_REUSEPORT sockets, each with its own accepting thread, for high"
+              + " connection rates (default: 1)");
 
   /** Python's {@code time.ctime()}, in local time: {@code Mon Apr  2 02:44:17 2012}. */
   private static final DateTimeFormatter CTIME =
@@ -131,6 +134,7 @@ final class Echo {
     }
     // The pollers bound how many cores a busy server uses; by default one per core it may run on.
     options.optionalInt("pollers").ifPresent(builder::pollers);
+    options.optionalInt("listeners").ifPresent(builder::listeners);
     OptionalInt agentPort = options.optionalInt("agent-check");
     if (agentPort.isPresent()) {
       // Behind HAProxy: "agent-check agent-port PORT agent-inter 500ms" on the server line.

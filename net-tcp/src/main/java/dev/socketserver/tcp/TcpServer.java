@@ -22,6 +22,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -138,6 +140,7 @@ public final class TcpServer extends ForwardingServer {
     private static final Duration DEFAULT_DRAIN_GRACE = Duration.ofSeconds(2);
     private final IpEndpoint endpoint = new IpEndpoint("TCP server", true);
     private int backlog = 1024;
+    private int listeners = 1;
     private @Nullable InetSocketAddress agentCheck;
     private int agentPort = -1; // on the server's host; -1: none
     private @Nullable Duration drainGrace;
@@ -276,6 +279,23 @@ public final class TcpServer extends ForwardingServer {
     }
 
     /**
+     * Listens on {@code n} sockets of one SO_REUSEPORT group instead of one, each accepted from by
+     * a thread of its own (nginx's {@code reuseport}), so that accepting a high rate of new
+     * connections scales over cores; the kernel spreads connections over them by the client's
+     * address and port. One by default: one accepting thread keeps up with what the pollers can
+     * serve unless connections are very short-lived (BENCHMARKS.md, connection rate), and with
+     * more the port is bound with SO_REUSEPORT, which also lets another process of the same user
+     * listen on it. Each listener has its own backlog of {@code backlog}. Refused with
+     * {@link #inheritedChannel()} (the process was passed one socket).
+     *
+     * @throws IllegalArgumentException if {@code n} is out of 1..1024
+     */
+    public Builder listeners(int n) {
+      this.listeners = ServerSettings.checkPollers(n);
+      return this;
+    }
+
+    /**
      * Sets TCP_NODELAY on every connection; on by default, since output is buffered and flushed
      * as whole replies (Python's {@code disable_nagle_algorithm}, which defaults to off and costs
      * a delayed-ACK stall per request).
@@ -319,8 +339,12 @@ public final class TcpServer extends ForwardingServer {
         }
       }
       if (endpoint.inherited(settings.concurrency())) {
+        if (listeners > 1) {
+          throw new IllegalStateException("listeners(" + listeners + ") with inheritedChannel(): the"
+              + " process was passed one socket; serve it with one listener");
+        }
         InheritedListener<ServerSocketChannel> listener = InheritedListener.take("TCP server", false);
-        return serve(settings, listener.channel(), options, listener.afterClose());
+        return serve(settings, List.of(listener.channel()), options, listener.afterClose());
       }
       InetSocketAddress a = endpoint.address();
       if (settings.concurrency() instanceof Concurrency.Processes) {
@@ -352,14 +376,14 @@ public final class TcpServer extends ForwardingServer {
 
     private TcpServer serve(
         ServerSettings<Connection> settings,
-        ServerSocketChannel listener,
+        List<ServerSocketChannel> listening,
         Map<SocketOption<?>, Object> options,
         Runnable afterClose)
         throws IOException {
-      String name = "tcp " + listener.getLocalAddress();
+      String name = "tcp " + listening.getFirst().getLocalAddress();
       var stream = streamSettings();
       return ServerFactory.create(name, settings, traffic -> StreamAcceptor.open(
-          listener, name, stream, channel -> configure(channel, options), Counters.of(traffic), afterClose),
+          listening, name, stream, channel -> configure(channel, options), Counters.of(traffic), afterClose),
           TcpServer::new);
     }
 
@@ -378,10 +402,30 @@ public final class TcpServer extends ForwardingServer {
       return Prefork.Reserved.by(socket);
     }
 
-    private ServerSocketChannel listen(InetSocketAddress a, boolean worker) throws IOException {
-      return endpoint.open(
-          a, f -> f == null ? ServerSocketChannel.open() : ServerSocketChannel.open(f),
-          (listener, at) -> listener.bind(at, backlog), worker);
+    /** Binds the listeners: one, or {@code listeners} of one SO_REUSEPORT group on the first's port. */
+    private List<ServerSocketChannel> listen(InetSocketAddress a, boolean worker) throws IOException {
+      List<ServerSocketChannel> bound = new ArrayList<>();
+      try {
+        InetSocketAddress at = a;
+        for (int i = 0; i < listeners; i++) {
+          ServerSocketChannel l = endpoint.open(
+              at, f -> f == null ? ServerSocketChannel.open() : ServerSocketChannel.open(f),
+              (listener, to) -> {
+                if (listeners > 1) {
+                  Prefork.reusePort(listener);
+                }
+                listener.bind(to, backlog);
+              }, worker);
+          bound.add(l);
+          at = (InetSocketAddress) l.getLocalAddress();
+        }
+      } catch (IOException | RuntimeException e) {
+        for (ServerSocketChannel l : bound) {
+          l.close();
+        }
+        throw e;
+      }
+      return bound;
     }
 
     @SuppressWarnings("unchecked") // each value was put with its own option's type

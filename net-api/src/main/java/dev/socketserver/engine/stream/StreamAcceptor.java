@@ -24,14 +24,17 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.event.Level;
 
 /**
- * Accepts stream connections (TCP or Unix) from a bound {@link ServerSocketChannel} and turns
+ * Accepts stream connections (TCP or Unix) from a bound {@link ServerSocketChannel} (or several
+ * of one SO_REUSEPORT group, each a lane of the core: TCP's {@code listeners(n)}) and turns
  * them into {@link ChannelConnection}s, each served by one poller of a {@link PollerGroup} (the
  * least loaded at accept) for its whole life.
  *
@@ -51,8 +54,12 @@ public final class StreamAcceptor implements Acceptor<Connection> {
     void configure(SocketChannel channel) throws IOException;
   }
 
-  private final ServerSocketChannel listener;
-  private final Selector selector;
+  // One listener, or several of one SO_REUSEPORT group (lanes), each with a selector of its own.
+  private final ServerSocketChannel[] listeners;
+  private final Selector[] selectors;
+  // Over every listener, for accept(timeout) with several lanes; selectors[0] with one.
+  private final Selector any;
+  private final AtomicInteger nextLane = new AtomicInteger();
   private final PollerGroup pollers;
   private final ConnectionOptions options;
   private final Configurer configurer;
@@ -65,16 +72,18 @@ public final class StreamAcceptor implements Acceptor<Connection> {
   private volatile @Nullable Server server;
 
   private StreamAcceptor(
-      ServerSocketChannel listener,
-      Selector selector,
+      ServerSocketChannel[] listeners,
+      Selector[] selectors,
+      Selector any,
       PollerGroup pollers,
       StreamSettings settings,
       Configurer configurer,
       Counters counters,
       Runnable afterClose)
       throws IOException {
-    this.listener = listener;
-    this.selector = selector;
+    this.listeners = listeners;
+    this.selectors = selectors;
+    this.any = any;
     this.pollers = pollers;
     this.options = settings.connection();
     this.tls = settings.tls().orElse(null);
@@ -83,7 +92,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
     this.configurer = configurer;
     this.counters = counters;
     this.afterClose = afterClose;
-    this.localAddress = listener.getLocalAddress();
+    this.localAddress = listeners[0].getLocalAddress();
   }
 
   /**
@@ -101,48 +110,117 @@ public final class StreamAcceptor implements Acceptor<Connection> {
       Counters counters,
       Runnable afterClose)
       throws IOException {
-    Selector selector = null;
+    return open(List.of(listener), name, settings, configurer, counters, afterClose);
+  }
+
+  /**
+   * As {@link #open(ServerSocketChannel, String, StreamSettings, Configurer, Counters, Runnable)},
+   * over several listeners of one SO_REUSEPORT group bound to the same address: each is a lane
+   * of the core, accepted from by a thread of its own (see {@link Acceptor#lanes()}).
+   */
+  public static StreamAcceptor open(
+      List<ServerSocketChannel> listeners,
+      String name,
+      StreamSettings settings,
+      Configurer configurer,
+      Counters counters,
+      Runnable afterClose)
+      throws IOException {
+    int n = listeners.size();
+    Selector[] selectors = new Selector[n];
+    Selector any = null;
     PollerGroup pollers = null;
     try {
-      listener.configureBlocking(false);
-      selector = Selector.open();
-      listener.register(selector, SelectionKey.OP_ACCEPT);
+      for (int i = 0; i < n; i++) {
+        listeners.get(i).configureBlocking(false);
+        selectors[i] = Selector.open();
+        listeners.get(i).register(selectors[i], SelectionKey.OP_ACCEPT);
+      }
+      if (n == 1) {
+        any = selectors[0];
+      } else {
+        any = Selector.open();
+        for (ServerSocketChannel l : listeners) {
+          l.register(any, SelectionKey.OP_ACCEPT);
+        }
+      }
       Deadlines d = Deadlines.of(settings.idleTimeout(), settings.maxLifetime());
       pollers = PollerGroup.start("socketserver-poller " + name, settings.pollers(),
           d == null ? Duration.ZERO : d.sweepInterval(), settings.connection(),
           new InboundBudget(settings.inboundBudget()));
-      return new StreamAcceptor(listener, selector, pollers, settings, configurer, counters, afterClose);
+      return new StreamAcceptor(listeners.toArray(ServerSocketChannel[]::new), selectors, any, pollers,
+          settings, configurer, counters, afterClose);
     } catch (IOException | RuntimeException e) {
       if (pollers != null) {
         pollers.close();
       }
-      if (selector != null) {
-        closeQuietly(selector);
+      for (Selector sel : selectors) {
+        if (sel != null) {
+          closeQuietly(sel);
+        }
       }
-      closeQuietly(listener);
+      if (any != null) {
+        closeQuietly(any);
+      }
+      listeners.forEach(StreamAcceptor::closeQuietly);
       afterClose.run();
       throw e;
     }
   }
 
   @Override
-  public @Nullable Connection accept(long timeoutNanos) throws IOException {
+  public int lanes() {
+    return listeners.length;
+  }
+
+  @Override
+  public @Nullable Connection accept(int lane, long timeoutNanos) throws IOException {
     // Try first: under load the backlog is rarely empty, and this saves a select per connection.
-    SocketChannel channel = listener.accept();
+    SocketChannel channel = listeners[lane].accept();
     if (channel == null) {
-      if (timeoutNanos < 0) {
-        selector.select();
-      } else if (timeoutNanos == 0) {
-        selector.selectNow();
-      } else {
-        selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999)));
-      }
-      selector.selectedKeys().clear();
-      channel = listener.accept();
-      if (channel == null) {
-        return null;
+      select(selectors[lane], timeoutNanos);
+      channel = listeners[lane].accept();
+    }
+    return channel == null ? null : connection(channel);
+  }
+
+  @Override
+  public @Nullable Connection accept(long timeoutNanos) throws IOException {
+    if (listeners.length == 1) {
+      return accept(0, timeoutNanos);
+    }
+    SocketChannel channel = acceptAny();
+    if (channel == null) {
+      select(any, timeoutNanos);
+      channel = acceptAny();
+    }
+    return channel == null ? null : connection(channel);
+  }
+
+  // From the listener after the one that gave the last, so a busy one cannot starve the others.
+  private @Nullable SocketChannel acceptAny() throws IOException {
+    int start = nextLane.getAndIncrement();
+    for (int i = 0; i < listeners.length; i++) {
+      SocketChannel c = listeners[Math.floorMod(start + i, listeners.length)].accept();
+      if (c != null) {
+        return c;
       }
     }
+    return null;
+  }
+
+  private static void select(Selector selector, long timeoutNanos) throws IOException {
+    if (timeoutNanos < 0) {
+      selector.select();
+    } else if (timeoutNanos == 0) {
+      selector.selectNow();
+    } else {
+      selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos + 999_999)));
+    }
+    selector.selectedKeys().clear();
+  }
+
+  private @Nullable Connection connection(SocketChannel channel) {
     try {
       configurer.configure(channel);
       PollerGroup.Lane lane = pollers.next();
@@ -166,7 +244,10 @@ public final class StreamAcceptor implements Acceptor<Connection> {
 
   @Override
   public void wakeup() {
-    selector.wakeup();
+    for (Selector sel : selectors) {
+      sel.wakeup();
+    }
+    any.wakeup();
   }
 
   @Override
@@ -249,8 +330,13 @@ public final class StreamAcceptor implements Acceptor<Connection> {
 
   @Override
   public void closeListener() {
-    closeQuietly(selector);
-    closeQuietly(listener);
+    for (Selector sel : selectors) {
+      closeQuietly(sel);
+    }
+    closeQuietly(any);
+    for (ServerSocketChannel l : listeners) {
+      closeQuietly(l);
+    }
     afterClose.run();
   }
 
