@@ -194,6 +194,59 @@ def alloc_summary(path, round_trips):
     return total_bytes / round_trips, top
 
 
+# ---- scaling ----------------------------------------------------------------------------------
+
+def scale_table(w, groups, section):
+    """The scale or shared section: one row per server cores × scenario × server."""
+    layout = next((sc for (sec, server, sc) in groups if sec == "layout" and server == section), "")
+    lay = dict(part.split("=", 1) for part in layout.split() if "=" in part)  # CPU lists stay text
+    jobs = next((runs[0].get("load_jobs") for (sec, server, _), runs in groups.items()
+                 if sec == "layout" and server == section), None)
+    jobs = f"`loadgen -j {jobs:.0f}`" if isinstance(jobs, float) else "`loadgen -j`"
+    if section == "scale":
+        w(f"## Scaling with server cores (servers on CPUs {lay.get('server_cpus', '?')}, "
+          f"load generator on CPUs {lay.get('load_cpus', '?')})")
+        w("")
+        w(f"TCP echo with the server given its first k CPUs of `SERVER_CPUS={lay.get('server_cpus', '?')}` "
+          f"(`taskset`) and the load generator the CPUs `LOAD_CPUS={lay.get('load_cpus', '?')}` ({jobs}, one "
+          "worker process per CPU, each with its own epoll). The C limit runs k threads (`cecho -j k`, a "
+          "`SO_REUSEPORT` listener, epoll loop and buffer each), Netty epoll k event loops, ours the echo example "
+          "with its defaults (it sizes its pollers from the cores it may run on). Alternating rounds, the others "
+          "stopped (`SIGSTOP`) while one is measured; medians. Where the load generator has fewer cores than the "
+          "server, round trips/s show the load generator's limit and only the CPU per round trip compares the "
+          "servers.")
+    else:
+        w(f"## Shared layout: server and load generator both on all the cores (CPUs {lay.get('server_cpus', '?')})")
+        w("")
+        w(f"TCP echo with nothing pinned apart: the server and the load generator ({jobs}) share every core, as "
+          "on a small machine serving local clients. The C limit runs `cecho -j` one thread per core, Netty epoll "
+          "one event loop per core, ours the echo example with its defaults. Both sides compete for the same "
+          "cores, so a server that needs less CPU per round trip leaves more to the load and shows more round "
+          "trips/s. Alternating rounds, the others stopped (`SIGSTOP`) while one is measured; medians.")
+    w("")
+    w("| server cores | connections × size | server | round trips/s | p99 µs | errors | × Netty epoll | "
+      "server CPU µs/rt | CPU × Netty epoll | CPU × C limit |")
+    w("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    scenarios = []
+    for (sec, _, sc) in groups:
+        if sec == section and sc not in scenarios:
+            scenarios.append(sc)
+    for sc in scenarios:
+        kv = parse_kv(sc)
+        rows = [(server, runs) for (sec, server, sc2), runs in groups.items() if sec == section and sc2 == sc]
+        netty = med(groups.get((section, "netty-epoll", sc), []), "rt_per_s")
+        netty_cpu = med(groups.get((section, "netty-epoll", sc), []), "cpu_us_per_rt")
+        limit_cpu = med(groups.get((section, "c-epoll", sc), []), "cpu_us_per_rt")
+        for server, runs in rows:
+            v = med(runs, "rt_per_s")
+            cpu = med(runs, "cpu_us_per_rt")
+            name = f"**{NAMES[server]}**" if server.startswith("ours") else NAMES[server]
+            w(f"| {kv.get('cores', 0):.0f} | {kv.get('conns', 0):.0f} × {kv.get('size', 0):.0f} B | {name} | "
+              f"{fmt(v)} | {fmt(med(runs, 'p99_us'), 1)} | {total(runs, 'errors'):.0f} | {ratio(v, netty)} | "
+              f"{fmt(cpu, 2)} | {ratio(cpu, netty_cpu)} | {ratio(cpu, limit_cpu)} |")
+    w("")
+
+
 # ---- report -----------------------------------------------------------------------------------
 
 def main():
@@ -228,11 +281,22 @@ def main():
     w(f"- JDK: {java_version}; Netty 4.2.18.Final; {first_line(run(['python3', '--version']), 'Python')}; "
       f"{first_line(run(['gcc', '--version']), 'gcc')}; {first_line(run(['wrk', '-v']), 'wrk')}")
     w(f"- Command: `{a.command}` (from the repository root)")
-    w("- Pinning: every server on core 0, every load generator on core 1 (`taskset`); while one server is "
-      "measured, the other servers of its section are stopped (`SIGSTOP`), so nothing else runs on core 0; "
+    w("- Pinning: every server on core 0, every load generator on core 1 (`taskset`), but in the scaling "
+      "tables (their headings give the layout); while one server is "
+      "measured, the other servers of its section are stopped (`SIGSTOP`), so nothing else runs on its cores; "
       "servers with default JVM flags (Netty with its leak detector off).")
     w("- Load generator: `net-bench/src/main/c/loadgen.c` (epoll, closed loop, one message in flight per "
-      "connection, every echoed byte checked). HTTP: `wrk -t1 -c100`.")
+      "connection, every echoed byte checked; `-j N` splits the connections over N worker processes, each "
+      "with its own epoll, for the layouts that give the load more than one core). HTTP: `wrk -t1 -c100`.")
+    w("- **Server CPU µs per round trip** (the echo tables): the server process's CPU time, user + system, "
+      "all its threads (JIT and GC included), from `/proc/PID/stat` at the start and the end of the measured "
+      "window (the load generator samples it itself as its warm-up ends and as it stops counting), divided by "
+      "the round trips of that window. On this layout the load generator needs a core as much as the server "
+      "does, so at 100–1000 connections every fast server reaches about the same round trips per second and "
+      "the throughput ratios crowd toward 1.0; CPU per round trip still separates them, and it is what decides "
+      "throughput once the server has cores to spare. It is the headline figure here. The C limit "
+      "(`cecho.c`) is a minimal epoll server, one `read` and one `write` per round trip: no server does the "
+      "same work with less.")
     w("")
     w("![TCP echo throughput vs connections](net-bench/throughput.svg)")
     w("")
@@ -240,7 +304,10 @@ def main():
     # -- echo, udp, unix
     for section, title, intro in [
         ("echo", "TCP echo", "Round trips per second (median of the rounds), latency of one round trip, errors summed "
-         "over the rounds, and ratios to Netty epoll and to the C epoll server, the machine's limit."),
+         "over the rounds, and ratios to Netty epoll and to the C epoll server, the machine's limit; then the "
+         "server's CPU µs per round trip (median of the rounds; see above) and its ratios to Netty epoll's and the "
+         "C limit's. With one message in flight per connection a lone connection leaves the server idle between "
+         "messages, so at 1 connection the CPU per round trip is mostly the cost of going to sleep and waking up."),
         ("udp", "UDP echo", "Each connection is a connected UDP socket with one datagram in flight; a datagram "
          "unanswered for 1 s is counted as lost and the next one sent. Python's `ThreadingUDPServer` starts a "
          "thread per datagram. The C limit is a blocking `recvfrom`/`sendto` loop."),
@@ -255,8 +322,8 @@ def main():
         w("")
         lost = section == "udp"
         w("| connections × size | server | round trips/s | p50 µs | p99 µs | errors |" + (" lost |" if lost else "")
-          + " × Netty epoll | × C limit |")
-        w("|---|---|---:|---:|---:|---:|" + ("---:|" if lost else "") + "---:|---:|")
+          + " × Netty epoll | × C limit | server CPU µs/rt | CPU × Netty epoll | CPU × C limit |")
+        w("|---|---|---:|---:|---:|---:|" + ("---:|" if lost else "") + "---:|---:|---:|---:|---:|")
         scenarios = []
         for (sec, _, sc) in groups:
             if sec == section and sc not in scenarios:
@@ -266,16 +333,25 @@ def main():
             size = int(re.search(r"size=(\d+)", sc).group(1))
             netty = med(groups.get((section, "netty-epoll", sc), []), "rt_per_s")
             limit = med(groups.get((section, "c-epoll", sc), []), "rt_per_s")
+            netty_cpu = med(groups.get((section, "netty-epoll", sc), []), "cpu_us_per_rt")
+            limit_cpu = med(groups.get((section, "c-epoll", sc), []), "cpu_us_per_rt")
             for (sec, server, sc2), runs in groups.items():
                 if sec != section or sc2 != sc:
                     continue
                 v = med(runs, "rt_per_s")
+                cpu = med(runs, "cpu_us_per_rt")
                 name = f"**{NAMES[server]}**" if server.startswith("ours") else NAMES[server]
                 w(f"| {c} × {size} B | {name} | {fmt(v)} | {fmt(med(runs, 'p50_us'), 1)} | "
                   f"{fmt(med(runs, 'p99_us'), 1)} | {total(runs, 'errors'):.0f} |"
                   + (f" {total(runs, 'lost'):.0f} |" if lost else "")
-                  + f" {ratio(v, netty)} | {ratio(v, limit)} |")
+                  + f" {ratio(v, netty)} | {ratio(v, limit)} | {fmt(cpu, 2)} | {ratio(cpu, netty_cpu)} | "
+                  f"{ratio(cpu, limit_cpu)} |")
         w("")
+
+    # -- scale, shared
+    for section in ("scale", "shared"):
+        if any(k[0] == section for k in groups):
+            scale_table(w, groups, section)
 
     # -- connrate
     if any(k[0] == "connrate" for k in groups):
@@ -283,15 +359,16 @@ def main():
         w("")
         w("32 clients in parallel, each repeating: connect, send 64 B, read the echo, close.")
         w("")
-        w("| server | connections/s | p50 µs | p99 µs | errors | × Netty epoll | × C limit |")
-        w("|---|---:|---:|---:|---:|---:|---:|")
+        w("| server | connections/s | p50 µs | p99 µs | errors | × Netty epoll | × C limit | server CPU µs/connection |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|")
         netty = med(groups.get(("connrate", "netty-epoll", "parallel=32 size=64"), []), "conns_per_s")
         limit = med(groups.get(("connrate", "c-epoll", "parallel=32 size=64"), []), "conns_per_s")
         for (sec, server, sc), runs in groups.items():
             if sec == "connrate":
                 v = med(runs, "conns_per_s")
                 w(f"| {NAMES[server]} | {fmt(v)} | {fmt(med(runs, 'p50_us'), 1)} | {fmt(med(runs, 'p99_us'), 1)} | "
-                  f"{total(runs, 'errors'):.0f} | {ratio(v, netty)} | {ratio(v, limit)} |")
+                  f"{total(runs, 'errors'):.0f} | {ratio(v, netty)} | {ratio(v, limit)} | "
+                  f"{fmt(med(runs, 'cpu_us_per_conn'), 2)} |")
         w("")
 
     # -- idle

@@ -15,6 +15,7 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
@@ -39,9 +40,13 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The Netty peers of the end-to-end harness, written as Netty's own examples write them:
- * {@code NettyServers echo|http|udp epoll|nio PORT} and {@code NettyServers unix epoll PATH}. One
- * event loop thread accepts and serves every connection (the harness pins the process to one
- * core); TCP_NODELAY on, backlog 4096.
+ * {@code NettyServers echo|http|udp epoll|nio PORT [LOOPS]} and
+ * {@code NettyServers unix epoll PATH [LOOPS]}. By default one event loop thread accepts and serves
+ * every connection (the harness pins the process to one core); with LOOPS (the harness's scale and
+ * shared layouts give one per core the server has) a group of that many loops accepts on one of
+ * them and spreads the connections round-robin over all, as a Netty server sized to its cores
+ * does; a UDP epoll server then binds LOOPS {@code SO_REUSEPORT} channels, one per loop.
+ * TCP_NODELAY on, backlog 4096.
  *
  * <ul>
  *   <li>{@code echo}: writes back every buffer it reads, flushes at the end of each read batch
@@ -61,9 +66,13 @@ public final class NettyServers {
   private NettyServers() {}
 
   public static void main(String[] args) throws InterruptedException {
-    if (args.length != 3) {
-      System.err.println("usage: NettyServers echo|http|udp epoll|nio PORT | unix epoll PATH");
+    if (args.length != 3 && args.length != 4) {
+      System.err.println("usage: NettyServers echo|http|udp epoll|nio PORT [LOOPS] | unix epoll PATH [LOOPS]");
       System.exit(2);
+    }
+    int loops = args.length == 4 ? Integer.parseInt(args[3]) : 1;
+    if (loops < 1) {
+      throw new IllegalArgumentException("LOOPS must be at least 1: " + loops);
     }
     boolean epoll = switch (args[1]) {
       case "epoll" -> true;
@@ -71,27 +80,33 @@ public final class NettyServers {
       default -> throw new IllegalArgumentException("transport must be epoll or nio: " + args[1]);
     };
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, io);
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, io);
     try {
       if (args[0].equals("udp")) {
-        Channel ch = new Bootstrap()
+        Bootstrap b = new Bootstrap()
             .group(group)
             .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
-            .handler(UdpEchoHandler.INSTANCE)
-            .bind(new InetSocketAddress("127.0.0.1", Integer.parseInt(args[2])))
-            .sync()
-            .channel();
-        System.out.println("netty udp " + args[1] + " on " + ch.localAddress());
+            .handler(UdpEchoHandler.INSTANCE);
+        int channels = epoll ? loops : 1;
+        if (channels > 1) {
+          b.option(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        InetSocketAddress at = new InetSocketAddress("127.0.0.1", Integer.parseInt(args[2]));
+        Channel ch = b.bind(at).sync().channel();
+        for (int i = 1; i < channels; i++) { // each bind takes the group's next loop
+          b.bind(at).sync();
+        }
+        System.out.println("netty udp " + args[1] + " on " + ch.localAddress() + ", " + channels + " channel(s)");
         ch.closeFuture().sync();
         return;
       }
-      serve(args, epoll, group);
+      serve(args, epoll, group, loops);
     } finally {
       group.shutdownGracefully();
     }
   }
 
-  private static void serve(String[] args, boolean epoll, EventLoopGroup group) throws InterruptedException {
+  private static void serve(String[] args, boolean epoll, EventLoopGroup group, int loops) throws InterruptedException {
     ChannelInitializer<Channel> init = switch (args[0]) {
       case "echo", "unix" -> new ChannelInitializer<>() {
         @Override
@@ -124,7 +139,8 @@ public final class NettyServers {
     Channel server = b.bind(unix ? new DomainSocketAddress(args[2]) : new InetSocketAddress("127.0.0.1", Integer.parseInt(args[2])))
         .sync()
         .channel();
-    System.out.println("netty " + args[0] + " " + args[1] + " listening on " + server.localAddress());
+    System.out.println("netty " + args[0] + " " + args[1] + " listening on " + server.localAddress()
+        + ", " + loops + " event loop(s)");
     server.closeFuture().sync();
   }
 
