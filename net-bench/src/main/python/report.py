@@ -251,7 +251,8 @@ def scale_table(w, groups, section):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--results", required=True)
+    ap.add_argument("--results", action="append", required=True,
+                    help="a results.tsv; several are read in order (a section run apart, e.g. share)")
     ap.add_argument("--jmh", action="append", default=[])
     ap.add_argument("--command", required=True)
     ap.add_argument("--quick", default="0")
@@ -262,7 +263,10 @@ def main():
     ap.add_argument("--svg", required=True)
     a = ap.parse_args()
 
-    groups = load_results(a.results)
+    groups = collections.OrderedDict()
+    for path in a.results:
+        for key, runs in load_results(path).items():
+            groups.setdefault(key, []).extend(runs)
     quick = a.quick == "1"
     md = []
     w = md.append
@@ -511,15 +515,62 @@ def main():
             for cls, site, b in top:
                 w(f"| `{cls}` | `{site}` | {b:,.1f} |")
             w("")
+        share_table(w, groups)
         w(LIMITS)
         w("")
+
+    elif any(sec == "share" for (sec, _, _) in groups):
+        w("## What limits us")
+        w("")
+        share_table(w, groups)
 
     with open(a.markdown, "w") as f:
         f.write("\n".join(md))
     svg_chart(groups, a.svg)
 
 
+def share_table(w, groups):
+    """The single-thread share of our server's CPU per poller count (net-bench/share)."""
+    rows = [(sc, runs) for (sec, server, sc), runs in groups.items() if sec == "share"]
+    if not rows:
+        return
+    w("### The busiest single thread: the Amdahl ceiling")
+    w("")
+    w("Our echo server under echo load (server on one core, load generator on another), with the poller "
+      "count set by `--pollers`: each thread's share of the server's CPU from JDK 25's CPU-time sampler "
+      "(JFR `jdk.CPUTimeSample`, user and kernel time per thread, virtual threads by name; `net-bench/share`). "
+      "A thread can use one core at most, so a thread carrying a share *s* of the work caps the server at "
+      "1/*s* cores whatever the machine: that is the Amdahl ceiling. The pollers' shares are listed busiest "
+      "first; \"JDK poller\" is the JDK's own read-poller threads, which park and wake our pollers when "
+      "they block in `select`.")
+    w("")
+    w("| scenario | pollers | round trips/s | CPU µs / rt | busiest thread | its share | Amdahl ceiling | "
+      "all pollers | each poller | handlers | serving loop | JDK poller |")
+    w("|---|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---:|")
+    for sc, runs in rows:
+        r = runs[-1]
+        busiest = str(r.get("busiest", "?"))
+        kind = {"poller": "a poller", "serving": "the serving loop", "handler": "a handler",
+                "jdk_poller": "a JDK poller", "carrier": "a carrier"}.get(busiest, busiest)
+        w(f"| {sc} | {fmt(r.get('pollers'))} | {fmt(r.get('rt_per_s'))} | {fmt(r.get('cpu_us_per_rt'), 2)} | "
+          f"{kind} | {fmt(100 * r.get('busiest_share', 0), 1)} % | **{fmt(r.get('amdahl_cores'), 1)} cores** | "
+          f"{fmt(100 * r.get('poller', 0), 1)} % | {r.get('poller_shares', '')} | "
+          f"{fmt(100 * r.get('handler', 0), 1)} % | {fmt(100 * r.get('serving', 0), 1)} % | "
+          f"{fmt(100 * r.get('jdk_poller', 0), 1)} % |")
+    w("")
+
+
 LIMITS = """How to read it (what the runs that built this harness showed; re-check on a quiet machine):
+
+- **Beyond one core.** A poller does the read of every round trip of its connections: a quarter to a third
+  of the server's CPU under echo load (the table above, one poller), so one poller per server would cap it
+  at about three or four cores. A server runs one poller per available core by default, each connection on
+  the least loaded for its life, and each poller's share falls as 1/N; the serving (accept) loop carries
+  well under 1 % under echo load. What is left above them: the pollers' shares are uneven (a poller
+  whose batches are smaller pays more per key), and with many pollers on few cores the JDK's own read
+  poller, which parks and wakes a poller blocked in `select`, grows (it runs one per core, so on the one
+  core measured here it is one thread). Connection churn is the acceptor's: see the connection rate,
+  where `TcpServer.Builder.listeners(n)` (one SO_REUSEPORT listener per accepting thread) is the option.
 
 - **System calls.** The C server is the floor: one `read` and one `write` per round trip plus a share of
   `epoll_wait`; Netty epoll is the same (`recvfrom`/`sendto`), and so is ours, about 2.0–2.2: the poller

@@ -6,7 +6,7 @@ JDK 25's CPU-time sampler (JEP 509) takes a sample of each thread every time tha
 used a sampling period of CPU, in user or kernel mode, so a system call's cost counts: summing
 the sampling periods by thread gives each thread's CPU time. A sample taken while a carrier runs
 a virtual thread names the virtual thread. Prints one key=value line: the busiest single thread
-(name and share of the server's CPU), the share of each kind of thread (pollers, handlers, the
+(its kind and share of the server's CPU), the share of each kind of thread (pollers, handlers, the
 serving loop, carriers' own scheduling, JDK pollers, GC, JIT, other), and the Amdahl ceiling,
 1 / the busiest single thread's share: the most cores the server could use before that one
 thread, which can use only one, is saturated. JFR's own threads are left out of the total.
@@ -67,7 +67,7 @@ def main(recording, jfr):
     share = by_thread[busiest] / total
     pollers = sorted((s / total for t, s in by_thread.items() if kind(names[t]) == 'poller'), reverse=True)
     fields = [f'cpu_s={total:.3f}',
-              f'busiest="{names[busiest]}"', f'busiest_share={share:.3f}', f'amdahl_cores={1 / share:.1f}',
+              f'busiest={kind(names[busiest])}', f'busiest_share={share:.3f}', f'amdahl_cores={1 / share:.1f}',
               f'pollers={len(pollers)}', 'poller_shares=' + ','.join(f'{p:.3f}' for p in pollers)]
     fields += [f'{k}={by_kind[k] / total:.3f}' for k in
                ('poller', 'handler', 'serving', 'carrier', 'jdk_poller', 'gc_vm', 'jit', 'other')]

@@ -324,12 +324,13 @@ public final class ChannelConnection
     Events.closed(remote, System.nanoTime() - openedAt, inbound.bytesIn, sink.bytesOut,
         reason == null ? "closed" : reason);
     counters.closed(openedAt);
+    poller.closing();
     // On the poller thread: see Poller. The selector releases the descriptor on its next select.
     poller.execute(this::release);
   }
 
   private void release() {
-    poller.cancel(key);
+    key.cancel();
     closeQuietly(channel);
   }
 

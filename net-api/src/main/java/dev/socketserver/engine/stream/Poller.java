@@ -111,12 +111,15 @@ public final class Poller implements AutoCloseable {
     return key;
   }
 
-  /** Cancels a key {@link #register} returned; on the poller thread (see {@link #execute}). */
-  public void cancel(SelectionKey key) {
-    if (key.isValid()) {
-      key.cancel();
-      load.decrementAndGet();
-    }
+  /**
+   * Says that a channel {@link #register} took is closing, once per channel, from any thread: it
+   * no longer counts in {@link #load()} (its key is cancelled later, on the poller thread). Counted
+   * when the close begins, not when the poller gets to the cancellation, so that connections
+   * accepted in the meantime (a client closing a thousand connections and opening a thousand
+   * more) are not steered away from the poller that is about to be freed.
+   */
+  public void closing() {
+    load.decrementAndGet();
   }
 
   /** Returns how many channels are registered (not yet cancelled) now. */
