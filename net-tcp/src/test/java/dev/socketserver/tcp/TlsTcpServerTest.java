@@ -202,8 +202,7 @@ class TlsTcpServerTest {
         }
         // Without the refusal the server never finished the renegotiation and s_client waited forever.
         assertTrue(p.waitFor(20, TimeUnit.SECONDS), "s_client did not exit: the server did not close");
-        List<String> rest = new ArrayList<>();
-        output.drainTo(rest);
+        List<String> rest = restOf(output); // not drainTo: the reader may lag the exit
         assertTrue(rest.contains("RENEGOTIATING"), "s_client did not renegotiate: " + rest);
         assertFalse(rest.contains("after"), "a line was echoed after the renegotiation: " + rest);
       } finally {
@@ -245,6 +244,9 @@ class TlsTcpServerTest {
   }
 
   /** Collects the process's output lines as they come. */
+  /** Put after the process's last line, once its output is read to the end. */
+  private static final String END_OF_OUTPUT = "(end of output)";
+
   private static BlockingQueue<String> linesOf(Process p) {
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     Thread.ofVirtual().start(() -> {
@@ -254,9 +256,20 @@ class TlsTcpServerTest {
         }
       } catch (IOException e) {
         lines.add("(reading failed: " + e + ")");
+      } finally {
+        lines.add(END_OF_OUTPUT);
       }
     });
     return lines;
+  }
+
+  /** The rest of the output, once the reader has seen its end (the process may exit before). */
+  private static List<String> restOf(BlockingQueue<String> lines) throws InterruptedException {
+    List<String> rest = new ArrayList<>();
+    for (String line; (line = lines.poll(20, TimeUnit.SECONDS)) != null && !line.equals(END_OF_OUTPUT); ) {
+      rest.add(line);
+    }
+    return rest;
   }
 
   private static void awaitLine(BlockingQueue<String> lines, String expected, Process p)
