@@ -282,9 +282,10 @@ public final class UdpServer extends ForwardingServer {
      * otherwise fail. Kernel drops are summed over the sockets. With
      * {@link Concurrency#processes(int)} each worker binds {@code n}.
      *
+     * <p>{@link #build()} refuses more than one with {@link #inheritedChannel()} (one socket was
+     * passed) or with multicast groups (each socket would receive every datagram of a group).
+     *
      * @throws IllegalArgumentException if {@code n} is out of 1..1024
-     * @see #build() which refuses more than one with {@link #inheritedChannel()} (one socket
-     *     was passed) or multicast groups (each socket would receive every datagram of a group)
      */
     public Builder pollers(int n) {
       this.pollers = ServerSettings.checkPollers(n);
