@@ -178,6 +178,12 @@ class FleetRollTest {
       }
       assertTrue(b.process.awaitExit(PATIENCE), b.name + " did not exit after " + signal + ": " + b.process);
       long stopped = System.nanoTime();
+      if (agentCheck && !kill) {
+        // SIGTERM calls shutdown(): with an agent check it says drain and keeps accepting for the
+        // grace first (it once skipped the grace, and the roll only passed on the backlog sweep).
+        assertTrue(stopped - t0 >= DRAIN_GRACE.toNanos(), b.name + " exited " + (stopped - t0) / 1_000_000
+            + " ms after SIGTERM, before its drain grace of " + DRAIN_GRACE.toMillis() + " ms");
+      }
       awaitStatus(stats, b.name, "DOWN");
       b.process = start(dir, b.name + "-" + ++b.generation, b.args);
       b.process.awaitListening(PATIENCE);
@@ -211,12 +217,14 @@ class FleetRollTest {
     return both;
   }
 
+  private static final Duration DRAIN_GRACE = Duration.ofSeconds(1);
+
   /** The echo example's arguments; with an agent check on {@code agentPort} if it is not -1. */
   private static List<String> args(String host, int port, int agentPort) {
     List<String> args = new ArrayList<>(List.of("echo", "--no-greeting", "--proxy-protocol", "--trusted",
         "127.0.0.0/8", "--host", host, "--port", Integer.toString(port)));
     if (agentPort != -1) {
-      args.addAll(List.of("--agent-check", Integer.toString(agentPort), "--drain-grace", "1s"));
+      args.addAll(List.of("--agent-check", Integer.toString(agentPort), "--drain-grace", DRAIN_GRACE.toSeconds() + "s"));
     }
     return List.copyOf(args);
   }

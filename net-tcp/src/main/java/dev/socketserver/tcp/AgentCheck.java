@@ -33,7 +33,9 @@ final class AgentCheck implements AutoCloseable {
   private final ServerSocketChannel listener;
   private final InetSocketAddress address;
   private final RateLimitedLog failures = new RateLimitedLog(log, Level.DEBUG, "Agent-check failures");
-  private volatile String state = "up\n";
+  // "ready" as well: HAProxy keeps a server it saw "drain" from in DRAIN until an agent says
+  // "ready", so a restarted process on the same address would never get traffic again.
+  private volatile String state = "up ready\n";
   private @Nullable Thread thread;
 
   private AgentCheck(ServerSocketChannel listener) throws IOException {

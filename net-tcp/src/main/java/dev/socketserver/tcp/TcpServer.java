@@ -84,6 +84,24 @@ public final class TcpServer extends ForwardingServer {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With an {@linkplain Builder#agentCheck agent check}, as {@link #drain}: the agent says
+   * {@code drain} first and the server goes on accepting for the drain grace, on the calling
+   * thread, before it stops accepting (a program stopping on SIGTERM calls this, and without the
+   * grace the balancer would still be sending when the listener closes).
+   */
+  @Override
+  public void shutdown() {
+    try {
+      announceDrain();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // stop at once
+    }
+    super.shutdown();
+  }
+
   /** {@inheritDoc} With an agent check, as {@link #drain}: {@code drain} first, then the grace. */
   @Override
   public void close() {

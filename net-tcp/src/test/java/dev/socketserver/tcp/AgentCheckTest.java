@@ -50,7 +50,7 @@ class AgentCheckTest {
         .start();
     InetSocketAddress agent = server.agentCheckAddress().orElseThrow();
     assertEquals("127.0.0.1", agent.getAddress().getHostAddress(), "on the server's host");
-    assertEquals("up\n", ask(agent));
+    assertEquals("up ready\n", ask(agent)); // ready: leaves a DRAIN an earlier process announced
 
     CompletableFuture<DrainReport> drained = CompletableFuture.supplyAsync(() -> {
       try {
