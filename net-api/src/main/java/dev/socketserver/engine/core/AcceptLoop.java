@@ -8,6 +8,7 @@ import dev.socketserver.engine.telemetry.Limit;
 import dev.socketserver.spi.Acceptor;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -20,8 +21,9 @@ import org.jspecify.annotations.Nullable;
  * accepting fails. Confined to the serving thread, which the {@link Lifecycle} makes one at a
  * time, and to the lane threads it starts: an acceptor with several {@linkplain Acceptor#lanes()
  * lanes} (sockets sharing a port) is served by one thread per lane while {@code serveForever}
- * runs, each accepting within the same limit (a lane reserves its slot before accepting, so N
- * lanes never take the server past it).
+ * runs, each within the same limit: a lane waits for a request first, then reserves its slot
+ * under the lock before dispatching, so N lanes never take the server past it. At the limit, lane
+ * 0 holding a request waits for a slot before it runs the service action again.
  *
  * @param <R> the request type
  */
@@ -66,7 +68,7 @@ final class AcceptLoop<R> {
     this.serviceIntervalNanos = settings.serviceInterval().toNanos();
     this.lanes = acceptor.lanes();
     this.acceptRetryNanos = new long[lanes];
-    java.util.Arrays.fill(acceptRetryNanos, ACCEPT_RETRY_MIN_NANOS);
+    Arrays.fill(acceptRetryNanos, ACCEPT_RETRY_MIN_NANOS);
   }
 
   /** The serving loop, on the thread the lifecycle registered; ends when the server stops running. */

@@ -109,15 +109,19 @@ public final class ChannelConnection
       ConnectionOptions options,
       Counters counters)
       throws IOException {
+    SelectionKey key = null;
     try {
       channel.configureBlocking(false);
-      SelectionKey key = poller.register(channel);
+      key = poller.register(channel);
       ChannelConnection c = new ChannelConnection(channel, poller, key, pools, options, counters);
       key.attach(c);
       key.interestOps(SelectionKey.OP_READ);
       poller.wakeup();
       return c;
     } catch (IOException | RuntimeException e) {
+      if (key != null) {
+        poller.closing(); // registered, so counted in the poller's load
+      }
       closeQuietly(channel);
       throw e;
     }
