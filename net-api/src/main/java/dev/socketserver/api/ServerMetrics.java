@@ -12,7 +12,8 @@ package dev.socketserver.api;
  * @param active requests whose handler is running or about to run
  * @param completed requests whose handler returned normally
  * @param failed requests whose handler threw, or that were invalid and never reached it (a
- *     datagram over the server's maximum size)
+ *     datagram over the server's maximum size); counted once the failure has been reported (the
+ *     error handler has returned, or the line is logged)
  * @param rejected requests refused before their handler ran: by the connection filter, for a
  *     missing, malformed or untrusted PROXY protocol header, or a failed TLS handshake
  * @param bytesRead bytes received from clients (on the wire: TLS records, PROXY headers)

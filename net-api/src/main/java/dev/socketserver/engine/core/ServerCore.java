@@ -279,13 +279,20 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
       probe(r);
     }
 
-    /** Counts and logs the failure, as a probe if the client sent nothing (a health check). */
+    /**
+     * Logs the failure (or gives it to the error handler), as a probe if the client sent nothing (a
+     * health check), and only then counts it: whoever sees {@code failed} grow finds the failure
+     * reported.
+     */
     private void failed(R r, Throwable t) {
-      counters.failed.increment();
-      if (probe(r)) {
-        requestLog.probe(r, t);
-      } else {
-        requestLog.failed(r, t, stopped);
+      try {
+        if (probe(r)) {
+          requestLog.probe(r, t);
+        } else {
+          requestLog.failed(r, t, stopped);
+        }
+      } finally {
+        counters.failed.increment();
       }
     }
 

@@ -333,6 +333,34 @@ public abstract class ServerContract<R> extends LifecycleContract {
   }
 
   @Test
+  void aFailureIsCountedOnlyOnceItsErrorHandlerHasReturned() throws Exception {
+    CountDownLatch inErrorHandler = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Server server = newBuilder().errorHandler((r, e) -> {
+      inErrorHandler.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }).handler(r -> {
+      read(r);
+      throw new IllegalStateException("failing on purpose");
+    }).build().start();
+    try (Peer p = peer(server)) {
+      p.send("x");
+      inErrorHandler.await();
+      // Whoever waits for the count (a test, a dashboard) must find the failure reported.
+      assertEquals(0, server.metrics().failed(), "counted while its error handler still ran");
+      release.countDown();
+      Await.until("the failure counted", WAIT, () -> server.metrics().failed() == 1);
+    } finally {
+      release.countDown();
+      server.close();
+    }
+  }
+
+  @Test
   void drainReportsTheRequestsItCutWhenTheDeadlinePasses() throws Exception {
     CountDownLatch inHandler = new CountDownLatch(2);
     List<Throwable> failures = new CopyOnWriteArrayList<>();
