@@ -94,26 +94,27 @@ public final class TcpServer extends ForwardingServer {
    */
   @Override
   public void shutdown() {
-    try {
-      announceDrain();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt(); // stop at once
-    }
+    announceDrainUnlessInterrupted();
     super.shutdown();
   }
 
   /** {@inheritDoc} With an agent check, as {@link #drain}: {@code drain} first, then the grace. */
   @Override
   public void close() {
-    try {
-      announceDrain();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt(); // close at once
-    }
+    announceDrainUnlessInterrupted();
     try {
       super.close();
     } finally {
       closeAgent();
+    }
+  }
+
+  /** {@link #announceDrain}, cut short by an interrupt: the caller then stops at once. */
+  private void announceDrainUnlessInterrupted() {
+    try {
+      announceDrain();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
