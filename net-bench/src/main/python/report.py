@@ -24,6 +24,7 @@ NAMES = {
     "ours-virtual": "socketserver, virtual threads",
     "ours-platform": "socketserver, platform threads",
     "ours-framed": "socketserver, Handlers.framed (virtual threads)",
+    "ours-nonblocking": "socketserver, Handlers.nonBlocking (on the pollers)",
     "python": "Python socketserver / http.server",
     "python-nodelay": "Python http.server, TCP_NODELAY",
 }
@@ -220,7 +221,9 @@ def scale_table(w, groups, section):
         w("")
         w(f"TCP echo with nothing pinned apart: the server and the load generator ({jobs}) share every core, as "
           "on a small machine serving local clients. The C limit runs `cecho -j` one thread per core, Netty epoll "
-          "one event loop per core, ours the echo example with its defaults. Both sides compete for the same "
+          "one event loop per core, ours the echo example with its defaults (a blocking handler, a virtual "
+          "thread per connection) and, as Netty runs its handler, a fixed-length echo through "
+          "`Handlers.nonBlocking` (replies computed on the poller's thread). Both sides compete for the same "
           "cores, so a server that needs less CPU per round trip leaves more to the load and shows more round "
           "trips/s. Alternating rounds, the others stopped (`SIGSTOP`) while one is measured; medians.")
     w("")

@@ -26,13 +26,18 @@ import org.jspecify.annotations.Nullable;
  * request, from accept to end of stream: it counts once against the concurrency limit and in
  * {@code inFlight}, {@code drain} waits for it, and {@code shutdownNow} closes it. Under other
  * policies, or with a read timeout, it keeps one thread for the connection's life.
+ *
+ * <p>A reply that needs no waiting (no I/O, no lock held long) can skip the thread altogether:
+ * {@link #nonBlocking} answers on the poller's thread that read the frame, as a Netty handler
+ * runs on its event loop.
  */
 public final class Handlers {
   private Handlers() {}
 
   /**
-   * Computes the reply to one frame. Called on the connection's thread; must be thread-safe
-   * unless the server's policy is sequential, as any handler.
+   * Computes the reply to one frame. Called on the connection's thread (for {@link #nonBlocking},
+   * mostly the poller's); must be thread-safe unless the server's policy is sequential, as any
+   * handler.
    */
   @FunctionalInterface
   public interface FrameHandler {
@@ -60,7 +65,30 @@ public final class Handlers {
    * each non-null reply of {@code handler} framed the same way.
    */
   public static RequestHandler<Connection> framed(Framing framing, FrameHandler handler) {
-    return new Framed(framing, handler);
+    return new Framed(framing, handler, false);
+  }
+
+  /**
+   * Returns a handler like {@link #framed} whose {@code handler} runs on the readiness poller's
+   * thread that read the frames, as a Netty handler runs on its event loop: no thread is woken
+   * per request, which is most of what a small request costs beyond its system calls. For a
+   * handler that never blocks: no I/O, no sleeping, no lock held for long, no long computation.
+   * While it runs, every other connection of that poller waits; a poller held up for more than
+   * 100 ms is logged (at a bounded rate) as a warning.
+   *
+   * <p>What could wait still runs on a thread of the request's own, as with {@link #framed}: the
+   * start of the conversation (a filter, frames already there), its end (closing flushes), a failure
+   * (the error handler), a draining server, and replies the socket does not take at once (a
+   * client slow to read): the poller keeps those aside (at most the write buffer and one reply)
+   * and the request's thread sends them first, waiting with the write timeout, then serves on
+   * until the client is read up again. Where {@link #framed} keeps one thread for the
+   * connection's life (policies other than {@link Concurrency#virtualThreads()}, a read timeout,
+   * TLS, a PROXY header) this handler does the same, and its {@code handler} runs there.
+   *
+   * <p>{@code handler} is called by several pollers at once, so it must be thread-safe.
+   */
+  public static RequestHandler<Connection> nonBlocking(Framing framing, FrameHandler handler) {
+    return new Framed(framing, handler, true);
   }
 
   /**
@@ -72,10 +100,20 @@ public final class Handlers {
   public static final class Framed implements RequestHandler<Connection> {
     private final Framing framing;
     private final FrameHandler handler;
+    private final boolean nonBlocking;
 
-    private Framed(Framing framing, FrameHandler handler) {
+    private Framed(Framing framing, FrameHandler handler, boolean nonBlocking) {
       this.framing = Objects.requireNonNull(framing, "framing");
       this.handler = Objects.requireNonNull(handler, "handler");
+      this.nonBlocking = nonBlocking;
+    }
+
+    /**
+     * True if this handler came from {@link #nonBlocking}: its frame handler may run on the
+     * poller's thread.
+     */
+    public boolean nonBlocking() {
+      return nonBlocking;
     }
 
     /** Returns the framing of requests and replies. */

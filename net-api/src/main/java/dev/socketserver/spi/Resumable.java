@@ -33,6 +33,30 @@ public interface Resumable {
     boolean serveBuffered() throws Exception;
 
     /**
+     * Serves a turn of a {@linkplain Handlers#nonBlocking non-blocking} handler on the thread
+     * that found input (the poller's), without ever waiting there. Returns true if it is done
+     * and suspended (as {@link #suspend()} returning true: the caller must do nothing more with
+     * the request); false if the rest must go on a thread of its own, which then calls {@link
+     * #serveBuffered()} (the end of the conversation, replies the socket did not take yet, a
+     * draining server, or a caller that is not the poller). By default it serves nothing and
+     * returns false.
+     *
+     * @throws Exception as {@link #serveBuffered()}; the caller then reports it on a thread of
+     *     its own, not here
+     */
+    default boolean serveInline() throws Exception {
+      return false;
+    }
+
+    /**
+     * True if the calling thread may serve a turn with {@link #serveInline()}: the poller's, for
+     * a {@linkplain Handlers#nonBlocking non-blocking} handler. False by default.
+     */
+    default boolean canServeInline() {
+      return false;
+    }
+
+    /**
      * Arranges for the next turn to start when input arrives or the request closes, and returns
      * true; false if that happened already (serve it now). Once it returns true, the caller's
      * thread must do nothing more with the request: the next turn may be running already.

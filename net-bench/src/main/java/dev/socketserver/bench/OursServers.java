@@ -14,8 +14,9 @@ import java.nio.file.Path;
 /**
  * Our UDP and Unix stream echo servers for the harness, where the examples do more than echo
  * (udp-echo prints a line per datagram), and a TCP echo of fixed-size messages through
- * {@link Handlers#framed}, whose idle connections hold no thread:
- * {@code OursServers udp PORT|unix PATH|framed:SIZE PORT virtual|platform}. The UDP and Unix
+ * {@link Handlers#framed}, whose idle connections hold no thread, or through {@link
+ * Handlers#nonBlocking}, whose replies are computed on the poller's thread:
+ * {@code OursServers udp PORT|unix PATH|framed:SIZE|nonblocking:SIZE PORT virtual|platform}. The UDP and Unix
  * handlers are the examples' own: {@code d.reply(d.payload())} and
  * {@code c.input().transferTo(c.output())}. Serves until killed. {@code -Dbench.pollers=N}: the UDP
  * server receives on N SO_REUSEPORT sockets (default 1).
@@ -25,7 +26,8 @@ public final class OursServers {
 
   public static void main(String[] args) throws IOException {
     if (args.length != 3) {
-      System.err.println("usage: OursServers udp PORT|unix PATH|framed:SIZE PORT virtual|platform");
+      System.err.println(
+          "usage: OursServers udp PORT|unix PATH|framed:SIZE|nonblocking:SIZE PORT virtual|platform");
       System.exit(2);
     }
     Concurrency policy = switch (args[2]) {
@@ -46,14 +48,18 @@ public final class OursServers {
           .handler((Connection c) -> c.input().transferTo(c.output()))
           .build();
       default -> {
-        if (!args[0].startsWith("framed:")) {
-          throw new IllegalArgumentException("transport must be udp, unix or framed:SIZE: " + args[0]);
+        String[] kindSize = args[0].split(":", 2);
+        if (kindSize.length != 2 || !(kindSize[0].equals("framed") || kindSize[0].equals("nonblocking"))) {
+          throw new IllegalArgumentException(
+              "transport must be udp, unix, framed:SIZE or nonblocking:SIZE: " + args[0]);
         }
-        Framing messages = Framing.fixedLength(Integer.parseInt(args[0].substring("framed:".length())));
+        Framing messages = Framing.fixedLength(Integer.parseInt(kindSize[1]));
         yield TcpServer.builder()
             .bind("127.0.0.1", Integer.parseInt(args[1]))
             .concurrency(policy)
-            .handler(Handlers.framed(messages, message -> message))
+            .handler(kindSize[0].equals("framed")
+                ? Handlers.framed(messages, message -> message)
+                : Handlers.nonBlocking(messages, message -> message))
             .build();
       }
     };

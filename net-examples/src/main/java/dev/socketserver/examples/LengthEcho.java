@@ -11,8 +11,9 @@ import java.io.PrintStream;
  * that many bytes, and is echoed back framed the same way. A length over {@code --max} closes the
  * connection as soon as the header arrives (the server logs it once). A client that moves no byte
  * for {@code --idle-timeout} (60 s) is closed; there is no read timeout unless
- * {@code --read-timeout} sets one, because {@code Handlers.framed} holds no thread for an idle
- * connection only without one.
+ * {@code --read-timeout} sets one, because {@code Handlers.nonBlocking} holds no thread for an
+ * idle connection only without one. Echoing a frame never waits, so the echo runs on the poller's
+ * thread that read it ({@code Handlers.nonBlocking}): no thread is woken per message.
  *
  * <pre>
  * BEFORE: | 00 00 00 05 | h e l l o |    AFTER: the same 9 bytes back
@@ -27,7 +28,7 @@ final class LengthEcho {
           .listen(3132)
           .option("max", "1048576", t -> Options.parseInt(t, 0, 1 << 30))
           .describe("the longest message, in bytes; a longer length closes the connection")
-          // No read timeout by default: Handlers.framed keeps no thread for an idle connection only
+          // No read timeout by default: Handlers.nonBlocking keeps no thread for an idle connection only
           // without one, and the idle timeout closes a silent client all the same.
           .timeouts("60s", "0");
 
@@ -41,8 +42,11 @@ final class LengthEcho {
   /** Builds the server (bound and listening, not yet serving) and says where it listens. */
   static Server server(Options options, PrintStream out) throws IOException {
     Framing framing = Framing.lengthField(4, options.get("max", Integer.class));
-    // The whole protocol in one line: read a frame, reply with the same bytes, framed alike.
-    Server server = Serving.timeouts(Serving.tcp(options), options).handler(Handlers.framed(framing, frame -> frame)).build();
+    // The whole protocol in one line: read a frame, reply with the same bytes, framed alike. The
+    // reply never waits for anything, so it may be computed on the poller's thread.
+    Server server = Serving.timeouts(Serving.tcp(options), options)
+        .handler(Handlers.nonBlocking(framing, frame -> frame))
+        .build();
     Serving.announce("length-echo", server, out, Serving.timeoutsSetting(options));
     return server;
   }

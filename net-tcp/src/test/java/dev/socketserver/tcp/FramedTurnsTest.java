@@ -22,7 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,29 +32,35 @@ import org.junit.jupiter.api.Timeout;
  * the connection's thread ends whenever every frame read so far is answered, and a new one takes
  * it up when bytes arrive. These tests pin what that must not change (every frame answered in
  * order, however the bytes are split; the limit, drain and shutdownNow as for any handler) and
- * that an idle connection really holds no thread.
+ * that an idle connection really holds no thread. {@link NonBlockingTurnsTest} runs them all again
+ * for {@link Handlers#nonBlocking}.
  */
 @Timeout(60)
 class FramedTurnsTest {
-  private static final Duration WAIT = Duration.ofSeconds(10);
+  static final Duration WAIT = Duration.ofSeconds(10);
+
+  /** The handler of lines under test: {@link Handlers#lines} here. */
+  RequestHandler<Connection> lines(int maxBytes, Handlers.LineHandler handler) {
+    return Handlers.lines(maxBytes, handler);
+  }
 
   /** Upper-cases each line and records the thread that answered it. */
-  private final LinkedBlockingQueue<Thread> answeredBy = new LinkedBlockingQueue<>();
+  final LinkedBlockingDeque<Thread> answeredBy = new LinkedBlockingDeque<>();
 
-  private final RequestHandler<Connection> upper = Handlers.lines(64, line -> {
+  final RequestHandler<Connection> upper = lines(64, line -> {
     answeredBy.add(Thread.currentThread());
     return line.toUpperCase(Locale.ROOT);
   });
 
-  private static TcpServer serve(TcpServer.Builder builder) throws Exception {
+  static TcpServer serve(TcpServer.Builder builder) throws Exception {
     return builder.bind("127.0.0.1", 0).build().start();
   }
 
-  private static Connection connect(TcpServer server) throws Exception {
+  static Connection connect(TcpServer server) throws Exception {
     return TcpClient.connect(server.localAddress(), WAIT);
   }
 
-  private static void send(Connection c, String s) throws Exception {
+  static void send(Connection c, String s) throws Exception {
     c.output().write(s.getBytes(UTF_8));
     c.output().flush();
   }
@@ -75,13 +81,18 @@ class FramedTurnsTest {
       assertEquals("TWO", c.readLine(64));
       assertNotSame(first, answeredBy.take());
 
-      c.shutdownOutput();
-      assertNull(c.readLine(64));
-      Await.until("the request to complete", WAIT, () -> server.metrics().completed() == 1);
-      ServerMetrics m = server.metrics();
-      assertEquals(0, m.active());
-      assertEquals(0, m.failed());
+      endAndAssertCompleted(server, c);
     }
+  }
+
+  /** Ends {@code c}'s side of the conversation; its request, the server's only one, completes. */
+  static void endAndAssertCompleted(TcpServer server, Connection c) throws Exception {
+    c.shutdownOutput();
+    assertNull(c.readLine(64));
+    Await.until("the request to complete", WAIT, () -> server.metrics().completed() == 1);
+    ServerMetrics m = server.metrics();
+    assertEquals(0, m.active());
+    assertEquals(0, m.failed());
   }
 
   @Test
@@ -102,7 +113,7 @@ class FramedTurnsTest {
   @Test
   void framesSplitAcrossTurnsAreReassembled() throws Exception {
     try (TcpServer server = serve(TcpServer.builder()
-        .handler(Handlers.lines(300, line -> line.toUpperCase(Locale.ROOT))))) {
+        .handler(lines(300, line -> line.toUpperCase(Locale.ROOT))))) {
       qt().withExamples(60)
           .forAll(lists().of(integers().between(0, 120)).ofSizeBetween(1, 12),
               lists().of(integers().between(1, 40)).ofSizeBetween(1, 20))
@@ -116,7 +127,7 @@ class FramedTurnsTest {
     }
   }
 
-  private static void exchangeInPieces(TcpServer server, List<Integer> lineLengths, List<Integer> cuts)
+  private void exchangeInPieces(TcpServer server, List<Integer> lineLengths, List<Integer> cuts)
       throws Exception {
     StringBuilder all = new StringBuilder();
     List<String> lines = new ArrayList<>();
@@ -162,7 +173,7 @@ class FramedTurnsTest {
   @Test
   void manyConnectionsTalkingAtOnceAreEachAnsweredInOrder() throws Exception {
     try (TcpServer server = serve(TcpServer.builder()
-        .handler(Handlers.lines(64, line -> line.toUpperCase(Locale.ROOT))))) {
+        .handler(lines(64, line -> line.toUpperCase(Locale.ROOT))))) {
       List<CompletableFuture<Void>> clients = new ArrayList<>();
       for (int k = 0; k < 100; k++) {
         int id = k;
@@ -202,7 +213,7 @@ class FramedTurnsTest {
   void anErrorInALaterTurnGoesToTheErrorHandlerAndClosesTheConnection() throws Exception {
     AtomicReference<Throwable> error = new AtomicReference<>();
     try (TcpServer server = serve(TcpServer.builder()
-        .handler(Handlers.lines(64, line -> {
+        .handler(lines(64, line -> {
           if (line.equals("boom")) {
             throw new IllegalStateException("boom");
           }
@@ -261,15 +272,20 @@ class FramedTurnsTest {
     }
   }
 
+  /** Has {@code c} answered by {@link #upper}, then waits until no thread serves it. */
+  void awaitIdleWithNoThread(Connection c) throws Exception {
+    send(c, "one\n");
+    assertEquals("ONE", c.readLine(64));
+    assertTrue(answeredBy.take().join(WAIT));
+  }
+
   @Test
   void theLimitCountsAConnectionServedInTurnsForItsWholeLife() throws Exception {
     try (TcpServer server = serve(TcpServer.builder()
         .concurrency(Concurrency.virtualThreads().limit(1))
         .handler(upper));
         Connection first = connect(server)) {
-      send(first, "one\n");
-      assertEquals("ONE", first.readLine(64));
-      assertTrue(answeredBy.take().join(WAIT)); // idle, no thread: still the one request in flight
+      awaitIdleWithNoThread(first); // still the one request in flight
       try (Connection second = connect(server)) {
         send(second, "two\n");
         Await.until("the server to wait for a slot", WAIT, () -> server.metrics().limitWaits() >= 1);

@@ -4,10 +4,12 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.socketserver.api.Connection;
+import dev.socketserver.api.Framing;
 import dev.socketserver.api.Handlers;
 import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
@@ -261,6 +263,27 @@ class UnixStreamServerTest {
       assertTrue(first.join(Duration.ofSeconds(10)), "the idle connection's thread did not end");
       assertEquals("TWO", exchange(c, "two"));
       assertNotSame(first, answeredBy.take());
+      assertEquals(1, server.metrics().active());
+    }
+  }
+
+  @Test
+  void handlersNonBlockingAnswersLaterMessagesOnThePoller() throws Exception {
+    Path p = dir.resolve("inline.sock");
+    LinkedBlockingQueue<Thread> answeredBy = new LinkedBlockingQueue<>();
+    RequestHandler<Connection> upper = Handlers.nonBlocking(Framing.lines(64), line -> {
+      answeredBy.add(Thread.currentThread());
+      return new String(line, UTF_8).toUpperCase(Locale.ROOT).getBytes(UTF_8);
+    });
+    try (Server server = UnixStreamServer.builder().bind(p).pollers(1).handler(upper).build().start();
+        Connection c = UnixClient.connect(p)) {
+      assertEquals("ONE", exchange(c, "one"));
+      answeredBy.take(); // the request's first thread, or the poller if the line came later
+      assertEquals("TWO", exchange(c, "two"));
+      Thread second = answeredBy.take();
+      assertTrue(second.getName().startsWith("socketserver-poller "), second.toString());
+      assertEquals("THREE", exchange(c, "three"));
+      assertSame(second, answeredBy.take());
       assertEquals(1, server.metrics().active());
     }
   }

@@ -193,6 +193,16 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
     // each on its own thread. Written before the first turn ends; the connection's lock and
     // Thread.start order it before the next turn reads it.
     Resumable.@Nullable Turns turns;
+    // A non-blocking handler's turn on the poller thread failed: the thread the request is handed
+    // to reports it. Written before that hand-off (a thread start), which orders it.
+    @Nullable Throwable inlineFailure;
+    // The poller thread while it serves a turn of a non-blocking handler, for inHandler(); never
+    // interrupted. Written only by that thread, whose own reads are all that matter.
+    @Nullable Thread inlineThread;
+    // The prepared request's description for the MDC, made once: a request served in turns sets
+    // it per turn, and formatting the address each time was 1 % of a small echo's CPU. Racy but
+    // benign: the description is immutable and the same whoever makes it.
+    private @Nullable String client;
 
     Task(R request) {
       this.request = request;
@@ -205,7 +215,11 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
       boolean waiting = false;
       try {
         Resumable.Turns t = turns;
-        if (t != null) {
+        Throwable inlineFailed = inlineFailure;
+        if (inlineFailed != null) {
+          inlineFailure = null;
+          reportInlineFailure(prepared, inlineFailed);
+        } else if (t != null) {
           waiting = turn(prepared, t); // even when stopped: the turn fails on the closed connection
         } else if (!stopped) {
           waiting = serve();
@@ -261,7 +275,7 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
         turns = inTurns;
         return turn(r, inTurns);
       }
-      MDC.put("client", acceptor.describe(r));
+      MDC.put("client", client(r));
       try {
         acceptor.verify(r);
         handler.handle(r);
@@ -272,6 +286,15 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
         MDC.remove("client");
       }
       return false;
+    }
+
+    /** {@code acceptor.describe(r)} of the prepared request {@code r}, made once. */
+    private String client(R r) {
+      String c = client;
+      if (c == null) {
+        client = c = acceptor.describe(r);
+      }
+      return c;
     }
 
     private void completed(R r) {
@@ -311,8 +334,43 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
      */
     private Resumable.@Nullable Turns turnsOf(R r) {
       return handler instanceof Handlers.Framed framed && r instanceof Resumable resumable
-          ? resumable.serveInTurns(framed, this::start)
+          ? resumable.serveInTurns(framed, framed.nonBlocking() ? this::resume : this::start)
           : null;
+    }
+
+    /**
+     * Starts the next turn of a non-blocking handler (called by the connection, as {@link
+     * #start()}): on the poller thread that found the input, if it may serve it there, else (or
+     * for what it leaves: see {@link Resumable.Turns#serveInline()}) on a thread of its own.
+     */
+    private void resume() {
+      Resumable.Turns t = turns;
+      if (t == null || !t.canServeInline()) {
+        start();
+        return;
+      }
+      inlineThread = Thread.currentThread();
+      MDC.put("client", client(prepared));
+      try {
+        if (t.serveInline()) {
+          return; // waits for input again; a next turn may already run (not on this thread)
+        }
+      } catch (Throwable e) { // reported on the request's thread, not the poller's
+        inlineFailure = e;
+      } finally {
+        inlineThread = null;
+        MDC.remove("client");
+      }
+      start();
+    }
+
+    private void reportInlineFailure(R r, Throwable t) {
+      MDC.put("client", client(r));
+      try {
+        failed(r, t);
+      } finally {
+        MDC.remove("client");
+      }
     }
 
     /**
@@ -321,7 +379,7 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
      * on another thread, so this one must do nothing more with the task.
      */
     private boolean turn(R r, Resumable.Turns t) {
-      MDC.put("client", acceptor.describe(r));
+      MDC.put("client", client(r));
       try {
         while (!t.serveBuffered()) {
           // Forget this thread first: stop() must not interrupt it once the next turn runs, and
@@ -443,7 +501,7 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
   public boolean inHandler() {
     Thread me = Thread.currentThread();
     for (Task task : inFlightTasks()) {
-      if (task.thread == me) {
+      if (task.thread == me || task.inlineThread == me) {
         return true;
       }
     }

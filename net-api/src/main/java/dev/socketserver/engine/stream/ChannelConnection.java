@@ -338,6 +338,16 @@ public final class ChannelConnection
     closeQuietly(channel);
   }
 
+  /** True if the calling thread is this connection's poller: it must not wait. */
+  boolean onPollerThread() {
+    return poller.isCurrentThread();
+  }
+
+  /** See {@link ChannelSink#spilled()}. */
+  boolean spilled() {
+    return sink.spilled();
+  }
+
   // parking.lock held
   boolean closedLocked() {
     return closed;

@@ -49,6 +49,47 @@ final class FrameTurns implements Resumable.Turns {
     }
   }
 
+  /**
+   * A turn on the poller thread, for a {@linkplain Handlers#nonBlocking non-blocking} handler:
+   * answers the frames buffered, flushes what the socket takes and waits for input again. Whatever
+   * could wait it leaves to a thread: the end of the conversation (closing flushes and lingers),
+   * a draining server (waits at a boundary), replies the socket did not take (kept aside by the
+   * sink, sent first by that thread), and any failure.
+   */
+  @Override
+  public boolean serveInline() throws Exception {
+    if (!canServeInline()) {
+      return false;
+    }
+    while (!connection.draining()) {
+      byte[] frame = connection.pollFrame(decoder);
+      if (frame == null) {
+        return false;
+      }
+      if (frame == Inbound.NEED_INPUT) {
+        connection.output().flush();
+        if (connection.spilled() || connection.draining()) {
+          return false;
+        }
+        if (suspend()) {
+          return true;
+        }
+        continue; // the stream ended or failed meanwhile, or the connection closed
+      }
+      handler.reply(connection, frame);
+      if (connection.spilled()) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** Only a non-blocking handler, on the poller thread (not a thread closing the connection). */
+  @Override
+  public boolean canServeInline() {
+    return handler.nonBlocking() && connection.onPollerThread();
+  }
+
   @Override
   public boolean suspend() {
     return connection.resumeWhenReadable(resume);

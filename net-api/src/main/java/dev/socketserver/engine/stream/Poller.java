@@ -2,6 +2,7 @@ package dev.socketserver.engine.stream;
 
 import dev.socketserver.engine.core.ChannelTimeouts;
 import dev.socketserver.engine.telemetry.Logs;
+import dev.socketserver.engine.telemetry.RateLimitedLog;
 
 import java.io.IOException;
 import java.nio.channels.CancelledKeyException;
@@ -16,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
+import org.slf4j.event.Level;
 
 /**
  * Owns the readiness of many channels: one selector and one virtual thread that calls each
@@ -51,6 +53,11 @@ public final class Poller implements AutoCloseable {
   }
 
   private static final int CHUNK = 32;
+  /** A chunk of callbacks that takes longer than this is reported: someone blocked the poller. */
+  static final long SLOW_CHUNK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  // Shared by every poller: one line per slow chunk at most, at a bounded rate in all.
+  private static final RateLimitedLog slowChunks =
+      new RateLimitedLog(log, Level.WARN, "Pollers held up by their callbacks");
   private static final long MIN_SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   private static final long MAX_SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -67,6 +74,8 @@ public final class Poller implements AutoCloseable {
   // Work for the poller thread, run before each select; run by the caller once it has stopped.
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private volatile boolean terminated;
+  // Chunks of callbacks that took longer than SLOW_CHUNK_NANOS; written by the poller thread only.
+  private volatile long heldUp;
   // Channels registered and not yet cancelled: what PollerGroup balances on.
   private final AtomicInteger load = new AtomicInteger();
 
@@ -122,6 +131,11 @@ public final class Poller implements AutoCloseable {
     load.decrementAndGet();
   }
 
+  /** Returns how many times a chunk of callbacks held this poller up (see {@link #SLOW_CHUNK_NANOS}). */
+  long heldUp() {
+    return heldUp;
+  }
+
   /** Returns how many channels are registered (not yet cancelled) now. */
   int load() {
     return load.get();
@@ -143,6 +157,11 @@ public final class Poller implements AutoCloseable {
       }
       selector.wakeup(); // the loop takes the new interval
     }
+  }
+
+  /** True if the calling thread is this poller's. */
+  boolean isCurrentThread() {
+    return Thread.currentThread() == thread;
   }
 
   /** Makes interest changes made by other threads take effect now. */
@@ -279,17 +298,42 @@ public final class Poller implements AutoCloseable {
    */
   private void dispatchCollected() {
     int n = readyCount;
+    long chunkStart = System.nanoTime();
     for (int i = 0; i < n; i++) {
       SelectionKey key = ready[i];
       ready[i] = null;
       if (key != null) {
         dispatch(key);
       }
-      if ((i + 1) % CHUNK == 0 && i + 1 < n) {
-        Thread.yield();
+      if ((i + 1) % CHUNK == 0 || i + 1 == n) {
+        checkChunk(chunkStart, i % CHUNK + 1);
+        if (i + 1 < n) {
+          Thread.yield();
+          chunkStart = System.nanoTime();
+        }
       }
     }
     readyCount = 0;
+  }
+
+  /**
+   * Reports a chunk of {@code keys} callbacks that took longer than {@link #SLOW_CHUNK_NANOS}
+   * since {@code start}: every channel of this poller waited meanwhile. Callbacks only read,
+   * except a {@linkplain dev.socketserver.api.Handlers#nonBlocking non-blocking} handler's
+   * turns, so that is almost always one that blocked (or a machine starved of CPU).
+   */
+  @SuppressWarnings("NonAtomicVolatileUpdate") // heldUp has one writer, this thread
+  private void checkChunk(long start, int keys) {
+    long took = System.nanoTime() - start;
+    if (took > SLOW_CHUNK_NANOS) {
+      heldUp++;
+      slowChunks.log("Poller {} took {} ms to handle {} ready channel(s), over the {} ms a poller"
+              + " may be held up: a handler given to Handlers.nonBlocking blocked or computed that"
+              + " long (or the machine was starved of CPU), and every connection of this poller"
+              + " waited meanwhile",
+          thread.getName(), TimeUnit.NANOSECONDS.toMillis(took), keys,
+          TimeUnit.NANOSECONDS.toMillis(SLOW_CHUNK_NANOS));
+    }
   }
 
   private static void dispatch(SelectionKey key) {

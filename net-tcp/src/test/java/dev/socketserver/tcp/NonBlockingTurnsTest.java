@@ -1,0 +1,208 @@
+package dev.socketserver.tcp;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.socketserver.api.Connection;
+import dev.socketserver.api.Framing;
+import dev.socketserver.api.Handlers;
+import dev.socketserver.api.RequestHandler;
+import dev.socketserver.api.ServerMetrics;
+import dev.socketserver.api.testing.Await;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link Handlers#nonBlocking}: every contract of {@link FramedTurnsTest} (inherited, run again
+ * with this handler), and what is its own: later frames are answered on the poller's thread; what
+ * could wait there (a client that does not read, a failure, the end) goes on a thread of its own,
+ * so that the poller never stops serving its other connections.
+ */
+@Timeout(60)
+class NonBlockingTurnsTest extends FramedTurnsTest {
+
+  @Override
+  RequestHandler<Connection> lines(int maxBytes, Handlers.LineHandler handler) {
+    return Handlers.nonBlocking(Framing.lines(maxBytes), frame -> {
+      String reply = handler.reply(new String(frame, UTF_8));
+      return reply == null ? null : reply.getBytes(UTF_8);
+    });
+  }
+
+  private static void assertPoller(Thread t) {
+    assertTrue(t.getName().startsWith("socketserver-poller "), "not a poller: " + t);
+  }
+
+  /**
+   * Replaces the inherited test, whose handler thread ends when the connection idles: here that
+   * thread is the poller, which never ends. What holds is that one thread, the poller, answers
+   * every frame that arrives after the first turn, and the request still ends as one.
+   */
+  @Override
+  @Test
+  void anIdleConnectionHoldsNoThreadAndTheNextFrameStartsOne() throws Exception {
+    try (TcpServer server = serve(TcpServer.builder().pollers(1).handler(upper));
+        Connection c = connect(server)) {
+      send(c, "first\n");
+      assertEquals("FIRST", c.readLine(64));
+      answeredBy.take(); // the poller, or the request's first thread if the line came first
+      for (int i = 0; i < 5; i++) {
+        send(c, "m" + i + "\n");
+        assertEquals("M" + i, c.readLine(64));
+      }
+      Thread poller = answeredBy.take();
+      assertPoller(poller);
+      for (int i = 1; i < 5; i++) {
+        assertSame(poller, answeredBy.take(), "frame " + i + " was not answered by the poller");
+      }
+      assertEquals(1, server.metrics().active());
+
+      endAndAssertCompleted(server, c);
+    }
+  }
+
+  /**
+   * The inherited version joins the thread that answered, here the poller, which never ends; an
+   * answer on the poller is what shows that no thread of the request's own is left.
+   */
+  @Override
+  void awaitIdleWithNoThread(Connection c) throws Exception {
+    for (int i = 0; i < 3; i++) {
+      send(c, "one\n");
+      assertEquals("ONE", c.readLine(64));
+    }
+    assertPoller(answeredBy.takeLast());
+  }
+
+  /**
+   * A client that sends and never reads fills the server's send buffer. On the poller thread a
+   * write must not wait: the replies are kept aside and the connection goes on a thread of its
+   * own, which waits for the client; every other connection of that (only) poller is answered
+   * meanwhile, and once the client reads, every reply arrives, whole and in order.
+   */
+  @Test
+  void aClientThatDoesNotReadHoldsUpNoOtherConnectionAndLosesNoReply() throws Exception {
+    int lines = 40_000; // 40 MB each way: more than the send and receive buffers of both sides
+    String filler = "x".repeat(1000);
+    try (TcpServer server = serve(TcpServer.builder().pollers(1)
+            .handler(lines(2000, line -> line.toUpperCase(Locale.ROOT))));
+        Connection stalled = connect(server);
+        Connection other = connect(server)) {
+      stalled.readTimeout(WAIT);
+      other.readTimeout(WAIT);
+      Thread writer = Thread.ofVirtual().start(() -> {
+        try {
+          for (int i = 0; i < lines; i++) {
+            stalled.output().write((i + filler + "\n").getBytes(UTF_8));
+          }
+          stalled.output().flush();
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      });
+      // The writer blocks once every buffer between it and the server's stalled reply is full.
+      Await.until("the writer to block", WAIT, () -> writer.getState() == Thread.State.WAITING);
+
+      for (int i = 0; i < 20; i++) {
+        send(other, "other " + i + "\n");
+        assertEquals("OTHER " + i, other.readLine(64), "the poller stopped serving");
+      }
+      assertTrue(writer.isAlive(), "the stalled client was never held up: nothing was tested");
+
+      BufferedReader replies = new BufferedReader(new InputStreamReader(stalled.input(), UTF_8));
+      String upperFiller = filler.toUpperCase(Locale.ROOT);
+      for (int i = 0; i < lines; i++) {
+        assertEquals(i + upperFiller, replies.readLine(), "reply " + i);
+      }
+      assertTrue(writer.join(WAIT));
+      stalled.shutdownOutput();
+      assertNull(replies.readLine());
+      Await.until("the stalled request to complete", WAIT, () -> server.metrics().completed() == 1);
+      assertEquals(0, server.metrics().failed());
+    }
+  }
+
+  @Test
+  void aFailureOnThePollerIsReportedOnTheRequestsOwnThread() throws Exception {
+    AtomicReference<Thread> reportedOn = new AtomicReference<>();
+    AtomicReference<Throwable> error = new AtomicReference<>();
+    try (TcpServer server = serve(TcpServer.builder().pollers(1)
+        .handler(lines(64, line -> {
+          answeredBy.add(Thread.currentThread());
+          if (line.equals("boom")) {
+            throw new IllegalStateException("boom");
+          }
+          return line;
+        }))
+        .errorHandler((Connection c, Throwable t) -> {
+          reportedOn.set(Thread.currentThread());
+          error.set(t);
+        }));
+        Connection c = connect(server)) {
+      send(c, "one\n");
+      assertEquals("one", c.readLine(64));
+      send(c, "two\n");
+      assertEquals("two", c.readLine(64));
+      send(c, "boom\n");
+      assertNull(c.readLine(64));
+      Await.until("the request to fail", WAIT, () -> server.metrics().failed() == 1);
+      Thread poller = answeredBy.takeLast(); // boom's: two frames came after the first turn
+      assertPoller(poller);
+      assertEquals("boom", error.get().getMessage());
+      assertNotEquals(poller, reportedOn.get(), "the error handler ran on the poller");
+      assertTrue(reportedOn.get().isVirtual());
+    }
+  }
+
+  /** The other connections of the poller keep being served while one ends or fails. */
+  @Test
+  void connectionsEndingAndFailingOnOnePollerLeaveTheOthersServed() throws Exception {
+    try (TcpServer server = serve(TcpServer.builder().pollers(1)
+        .handler(lines(64, line -> {
+          if (line.startsWith("boom")) {
+            throw new IllegalStateException(line);
+          }
+          return line.toUpperCase(Locale.ROOT);
+        }))
+        .errorHandler((Connection c, Throwable t) -> {}))) {
+      List<CompletableFuture<Void>> clients = new ArrayList<>();
+      for (int k = 0; k < 50; k++) {
+        int id = k;
+        clients.add(CompletableFuture.runAsync(() -> {
+          try (Connection c = connect(server)) {
+            for (int i = 0; i < 50; i++) {
+              send(c, "c" + id + "m" + i + "\n");
+              assertEquals("C" + id + "M" + i, c.readLine(64));
+            }
+            if (id % 2 == 0) {
+              send(c, "boom " + id + "\n");
+              assertNull(c.readLine(64));
+            }
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        }, Thread::startVirtualThread));
+      }
+      CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get();
+      Await.until("all 50 requests to end", WAIT,
+          () -> server.metrics().completed() + server.metrics().failed() == 50);
+      ServerMetrics m = server.metrics();
+      assertEquals(25, m.failed());
+      assertEquals(25, m.completed());
+      assertFalse(m.active() > 0);
+    }
+  }
+}
