@@ -1,12 +1,16 @@
 package dev.socketserver.tcp;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
 
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.Framing;
@@ -15,7 +19,11 @@ import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.ServerMetrics;
 import dev.socketserver.api.testing.Await;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.StandardSocketOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -132,6 +140,71 @@ class NonBlockingTurnsTest extends FramedTurnsTest {
       assertNull(replies.readLine());
       Await.until("the stalled request to complete", WAIT, () -> server.metrics().completed() == 1);
       assertEquals(0, server.metrics().failed());
+    }
+  }
+
+  /**
+   * With send and receive buffers of a few KiB, a client that writes a random batch of lines before
+   * it reads makes the poller keep replies aside (or not, by chance of sizes); whichever, and however
+   * the client then reads them (random read sizes), the replies are every line, once, whole, in
+   * order: keeping aside never loses, duplicates or reorders a byte.
+   */
+  @Test
+  void repliesKeptAsideForASlowReaderArriveExactlyOnceInOrder() throws Exception {
+    try (TcpServer server = serve(TcpServer.builder().pollers(1)
+        .filter(c -> {
+          try {
+            c.option(StandardSocketOptions.SO_SNDBUF, 4096);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          return true;
+        })
+        .handler(lines(4000, line -> line.toUpperCase(Locale.ROOT))))) {
+      qt().withExamples(30)
+          .forAll(lists().of(integers().between(0, 3000)).ofSizeBetween(1, 40),
+              lists().of(integers().between(1, 5000)).ofSizeBetween(1, 10))
+          .checkAssert((lineLengths, readSizes) -> {
+            try {
+              batchThenRead(server, lineLengths, readSizes);
+            } catch (Exception e) {
+              throw new AssertionError(e);
+            }
+          });
+    }
+  }
+
+  private static void batchThenRead(TcpServer server, List<Integer> lineLengths, List<Integer> readSizes)
+      throws Exception {
+    ByteArrayOutputStream sent = new ByteArrayOutputStream();
+    for (int i = 0; i < lineLengths.size(); i++) {
+      sent.write((i + "x".repeat(lineLengths.get(i)) + "\n").getBytes(UTF_8));
+    }
+    byte[] request = sent.toByteArray();
+    byte[] expected = new String(request, UTF_8).toUpperCase(Locale.ROOT).getBytes(UTF_8);
+    try (Connection c = connect(server)) {
+      c.option(StandardSocketOptions.SO_RCVBUF, 4096);
+      c.readTimeout(WAIT);
+      Thread writer = Thread.ofVirtual().start(() -> {
+        try {
+          c.output().write(request);
+          c.output().flush();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      // Read only once the writer is done or stuck: the server's replies back up meanwhile.
+      Await.until("the writer to finish or block", WAIT,
+          () -> !writer.isAlive() || writer.getState() == Thread.State.WAITING);
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      byte[] buf = new byte[5000];
+      for (int i = 0; got.size() < expected.length; i++) {
+        int n = c.input().read(buf, 0, readSizes.get(i % readSizes.size()));
+        assertTrue(n > 0, "end of stream after " + got.size() + " of " + expected.length + " bytes");
+        got.write(buf, 0, n);
+      }
+      assertTrue(writer.join(WAIT));
+      assertArrayEquals(expected, got.toByteArray());
     }
   }
 
