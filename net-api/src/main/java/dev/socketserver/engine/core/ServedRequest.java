@@ -48,16 +48,12 @@ final class ServedRequest<R> implements Runnable {
   // each on its own thread. Written before the first turn ends; the connection's lock and
   // Thread.start order it before the next turn reads it.
   private Resumable.@Nullable Turns turns;
-  // A non-blocking handler's turn on the poller thread failed: the thread the request is handed
-  // to reports it. Written before that hand-off (a thread start), which orders it.
-  private @Nullable Throwable inlineFailure;
-  // The poller thread while it serves a turn of a non-blocking handler, for inHandler(); never
-  // interrupted. Written only by that thread, whose own reads are all that matter.
-  @Nullable Thread inlineThread;
-  // The prepared request's description for the MDC, made once: a request served in turns sets
-  // it per turn, and formatting the address each time was 1 % of a small echo's CPU. Racy but
-  // benign: the description is immutable and the same whoever makes it.
-  private @Nullable String client;
+  // A non-blocking handler's turn on the poller: the poller thread while it serves the turn, for
+  // inHandler() (never interrupted; written only by that thread, whose own reads are all that
+  // matter); then the turn's failure, if it failed, for the thread the request is handed to to
+  // report (written before that hand-off, a thread start, which orders it). One field for both,
+  // which never overlap, so that an idle request stays as small as before non-blocking turns.
+  private @Nullable Object inline;
 
   ServedRequest(Context<R> cx, R request) {
     this.cx = cx;
@@ -71,9 +67,8 @@ final class ServedRequest<R> implements Runnable {
     boolean waiting = false;
     try {
       Resumable.Turns t = turns;
-      Throwable inlineFailed = inlineFailure;
-      if (inlineFailed != null) {
-        inlineFailure = null;
+      if (inline instanceof Throwable inlineFailed) {
+        inline = null;
         reportInlineFailure(prepared, inlineFailed);
       } else if (t != null) {
         waiting = turn(prepared, t); // even when stopped: the turn fails on the closed connection
@@ -132,7 +127,7 @@ final class ServedRequest<R> implements Runnable {
       turns = inTurns;
       return turn(r, inTurns);
     }
-    MDC.put("client", client(r));
+    MDC.put("client", cx.acceptor().describe(r));
     try {
       cx.acceptor().verify(r);
       cx.handler().handle(r);
@@ -145,13 +140,9 @@ final class ServedRequest<R> implements Runnable {
     return false;
   }
 
-  /** {@code cx.acceptor().describe(r)} of the prepared request {@code r}, made once. */
-  private String client(R r) {
-    String c = client;
-    if (c == null) {
-      client = c = cx.acceptor().describe(r);
-    }
-    return c;
+  /** True if {@code thread} serves a turn of this request on the poller now. */
+  boolean servesInline(Thread thread) {
+    return inline == thread;
   }
 
   private void completed(R r) {
@@ -206,23 +197,24 @@ final class ServedRequest<R> implements Runnable {
       start();
       return;
     }
-    inlineThread = Thread.currentThread();
-    MDC.put("client", client(prepared));
+    inline = Thread.currentThread();
+    Throwable failed = null;
+    MDC.put("client", cx.acceptor().describe(prepared));
     try {
       if (t.serveInline()) {
         return; // waits for input again; a next turn may already run (not on this thread)
       }
     } catch (Throwable e) { // reported on the request's thread, not the poller's
-      inlineFailure = e;
+      failed = e;
     } finally {
-      inlineThread = null;
+      inline = failed;
       MDC.remove("client");
     }
     start();
   }
 
   private void reportInlineFailure(R r, Throwable t) {
-    MDC.put("client", client(r));
+    MDC.put("client", cx.acceptor().describe(r));
     try {
       failed(r, t);
     } finally {
@@ -236,7 +228,7 @@ final class ServedRequest<R> implements Runnable {
    * on another thread, so this one must do nothing more with the request.
    */
   private boolean turn(R r, Resumable.Turns t) {
-    MDC.put("client", client(r));
+    MDC.put("client", cx.acceptor().describe(r));
     try {
       while (!t.serveBuffered()) {
         // Forget this thread first: stop() must not interrupt it once the next turn runs, and

@@ -231,7 +231,7 @@ public final class ServerCore<R> implements Server, Lifecycle.Owner {
   public boolean inHandler() {
     Thread me = Thread.currentThread();
     for (ServedRequest<R> task : inFlightRequests()) {
-      if (task.thread == me || task.inlineThread == me) {
+      if (task.thread == me || task.servesInline(me)) {
         return true;
       }
     }
