@@ -630,11 +630,17 @@ LIMITS = """How to read it (what the runs that built this harness showed; re-che
   (`LAYOUT=shared RESTARTS=4 net-bench/ab nonblocking C 64 16 2`, 2026-12-04, 16 rounds in 4 server
   starts): 1000 × 64 B 0.951× Netty's round trips/s (rounds 0.834–1.140×) at 1.092× its CPU per round
   trip, 100 × 64 B 0.972× (0.721–1.156×) at 1.018×; the same command with 12 rounds an hour earlier gave
-  1.010× (0.749–1.120×) at 1.016× and 0.933× (0.831–1.135×) at 1.103×. On one core (`RESTARTS=4
+  1.010× (0.749–1.120×) at 1.016× and 0.933× (0.831–1.135×) at 1.103×, and later (the code of
+  this page, which no longer caches the MDC's client string: 72 B per idle connection for 1 % of CPU)
+  0.966× (0.785–1.021×) at 1.055× and 0.966× (0.757–1.233×) at 1.045×. On one core (`RESTARTS=4
   net-bench/ab nonblocking C S 16 2`) its CPU per round trip is 1.003×, 1.007×, 0.987× and 1.067×
-  Netty's at 1000 × 64 B, 100 × 64 B, 1000 × 4 KiB and 100 × 4 KiB. With the hand-off gone the two are at
-  parity within this machine's noise (the A/A floor above): no median, above 1.0 or below it, holds from
-  one session to the next.
+  Netty's at 1000 × 64 B, 100 × 64 B, 1000 × 4 KiB and 100 × 4 KiB. What stays is the kernel's way in:
+  the JDK's `SocketChannel` reads and writes with `read(2)` and `write(2)`, through `vfs_read`,
+  `vfs_write`, `fdget_pos` and `rw_verify_area` (5.5 % of our samples at 100 × 64 B), where Netty's
+  native transport calls `recvfrom(2)` and `sendto(2)` (2.4 % of its): about 3 % of the server's CPU,
+  which no public JDK API avoids. Short of that, the two are at parity within this machine's noise
+  (the A/A floor above): its medians were 0.93–1.01× in round trips/s, and none holds from one session to
+  the next.
 - **Isolation.** Until the harness stopped the idle servers while measuring one, TCP 1000 × 4 KiB fell
   to 0.70× in one round of three in two full runs (0.72× and 0.77× overall), while the same rounds with
   only our server and Netty's up never did (1.00–1.07×). With the others stopped it is 0.99× (rounds
