@@ -218,6 +218,9 @@ public abstract class StreamReliabilityContract extends StreamServerContract {
       assertInstanceOf(IOException.class, e);
       assertFalse(e instanceof SocketTimeoutException, e::toString);
       assertEquals("after", exchange(good, "after"));
+      // Counted once its error handler has returned, which may be a moment after it completed
+      // the future above; the request is done (out of active) only after it is counted.
+      Await.until("the bad request to be done", WAIT, () -> server.metrics().active() == 1);
       assertEquals(1, server.metrics().failed());
     }
     before.awaitRestored(WAIT);
