@@ -12,7 +12,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.MDC;
 
 /**
  * One request on its thread: prepare (TLS handshake, PROXY header), filter, handler, finish.
@@ -127,7 +126,7 @@ final class ServedRequest<R> implements Runnable {
       turns = inTurns;
       return turn(r, inTurns);
     }
-    MDC.put("client", cx.acceptor().describe(r));
+    ClientMdc.PROVIDED.put(cx.acceptor(), r);
     try {
       cx.acceptor().verify(r);
       cx.handler().handle(r);
@@ -135,7 +134,7 @@ final class ServedRequest<R> implements Runnable {
     } catch (Throwable t) { // a handler's failure of any kind must not stop the server
       failed(r, t);
     } finally {
-      MDC.remove("client");
+      ClientMdc.PROVIDED.remove();
     }
     return false;
   }
@@ -199,7 +198,7 @@ final class ServedRequest<R> implements Runnable {
     }
     inline = Thread.currentThread();
     Throwable failed = null;
-    MDC.put("client", cx.acceptor().describe(prepared));
+    ClientMdc.PROVIDED.put(cx.acceptor(), prepared);
     try {
       if (t.serveInline()) {
         return; // waits for input again; a next turn may already run (not on this thread)
@@ -208,17 +207,17 @@ final class ServedRequest<R> implements Runnable {
       failed = e;
     } finally {
       inline = failed;
-      MDC.remove("client");
+      ClientMdc.PROVIDED.remove();
     }
     start();
   }
 
   private void reportInlineFailure(R r, Throwable t) {
-    MDC.put("client", cx.acceptor().describe(r));
+    ClientMdc.PROVIDED.put(cx.acceptor(), r);
     try {
       failed(r, t);
     } finally {
-      MDC.remove("client");
+      ClientMdc.PROVIDED.remove();
     }
   }
 
@@ -228,7 +227,7 @@ final class ServedRequest<R> implements Runnable {
    * on another thread, so this one must do nothing more with the request.
    */
   private boolean turn(R r, Resumable.Turns t) {
-    MDC.put("client", cx.acceptor().describe(r));
+    ClientMdc.PROVIDED.put(cx.acceptor(), r);
     try {
       while (!t.serveBuffered()) {
         // Forget this thread first: stop() must not interrupt it once the next turn runs, and
@@ -243,7 +242,7 @@ final class ServedRequest<R> implements Runnable {
     } catch (Throwable e) { // as in serve()
       failed(r, e);
     } finally {
-      MDC.remove("client");
+      ClientMdc.PROVIDED.remove();
     }
     return false;
   }

@@ -37,6 +37,8 @@ final class FakeAcceptor implements Acceptor<FakeAcceptor.Request> {
   private boolean closed;
   private boolean terminated;
   private volatile @Nullable Server server;
+  /** How many times a request was described (for the log, the MDC). */
+  final AtomicInteger described = new AtomicInteger();
 
   FakeAcceptor() {
     this(InetSocketAddress.createUnresolved("fake", nextPort()), 1);
@@ -179,6 +181,7 @@ final class FakeAcceptor implements Acceptor<FakeAcceptor.Request> {
 
   @Override
   public String describe(Request request) {
+    described.incrementAndGet();
     return request.name;
   }
 
