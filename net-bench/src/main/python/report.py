@@ -665,8 +665,10 @@ LIMITS = """How to read it (what the runs that built this harness showed; re-che
     of 1.01–1.02× were inside the noise. At 4 KiB it is 1.00× and 1.04×.
   - `Handlers.nonBlocking` at 4 KiB: 1.06× and 1.09× (the second outside). `perf` at 100 × 4 KiB
     puts 5.4 % of its samples in `ChannelConnection.pollFrame`, which allocates and fills a fresh 4 KiB
-    array per message (memory that is cold in the cache every time), and 2.3 % in the JIT's copy
-    stubs. The echo example reads into one array per connection, kept hot, and has no such cost. A
+    array per message (new memory, zeroed, then filled), and 2.3 % in the JIT's copy stubs. The
+    echo example reads into one array per connection, reused, and is at 1.00–1.04× there. (A 4 MB
+    young generation, `OURS_JAVA_OPTS=-Xmn4m`, which would keep that new memory in the cache, gave
+    1.058× against 1.096× without it, 12 rounds each in one window: inside the noise.) A
     `FrameHandler`'s frame is an array the handler may keep, so the copy and the allocation are that
     API's price; a handler over borrowed buffers (Netty's pooled, reference-counted `ByteBuf`) would
     not pay it.
