@@ -695,8 +695,8 @@ LIMITS = """How to read it (what the runs that built this harness showed; re-che
   the warm-up had already touched), so the live heap per connection is the steadier figure. A blocking
   handler (`input().transferTo(output())`, any `read()` loop) keeps its frozen stack while it waits: about
   0.9 KB of `StackChunk` once the JIT has compiled the serving path, 2.2 KB per connection in all against
-  Netty's 1.3 KB. A message handler (`Handlers.framed`, `Handlers.lines`) under virtual threads gives its
-  thread back between messages: no thread, no stack, about 1.0 KB per connection, below Netty's. The rest
+  Netty's 1.3 KB. A message handler (`Handlers.framed`, `Handlers.lines`, `Handlers.nonBlocking`) under virtual
+  threads gives its thread back between messages: no thread, no stack, about 1.0 KB per connection, below Netty's. The rest
   is the JDK's `SocketChannelImpl` with its locks and addresses, the selector's key, and our
   `ChannelConnection` with its lock and streams (`jcmd PID GC.class_histogram` before and after).
 
