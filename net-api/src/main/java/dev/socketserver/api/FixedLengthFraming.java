@@ -60,6 +60,10 @@ final class FixedLengthFraming extends Framing {
       }
       PartialFrame f = frame;
       if (f == null) {
+        byte[] whole = PartialFrame.whole(NO_PREFIX, 0, 0, chunk, maxFrame());
+        if (whole != null) {
+          return whole;
+        }
         frame = f = new PartialFrame(maxFrame());
       }
       if (!f.fill(NO_PREFIX, 0, 0, chunk)) {

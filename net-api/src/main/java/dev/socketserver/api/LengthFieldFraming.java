@@ -150,7 +150,13 @@ final class LengthFieldFraming extends Framing {
         if (headLen < header) {
           return null;
         }
-        frame = f = new PartialFrame(header - strip + bodyLength(head));
+        int length = header - strip + bodyLength(head);
+        byte[] whole = PartialFrame.whole(head, strip, header, chunk, length);
+        if (whole != null) {
+          headLen = 0;
+          return whole;
+        }
+        frame = f = new PartialFrame(length);
         kept = header;
       }
       if (!f.fill(head, strip, kept, chunk)) {

@@ -29,6 +29,23 @@ final class PartialFrame {
   private int filled;
   private int retained;
 
+  /**
+   * Returns the frame of {@code length} bytes made of {@code prefix[from..to)} then bytes of
+   * {@code chunk}, if they are all at hand: its exact array, filled, and {@code chunk} advanced
+   * past it; else null, taking nothing. The common case (a frame in one read) with no
+   * {@code PartialFrame} to allocate: the array is what {@link #fill} would make of it.
+   */
+  static byte @Nullable [] whole(byte[] prefix, int from, int to, ByteBuffer chunk, int length) {
+    int kept = to - from;
+    if (kept + chunk.remaining() < length) {
+      return null;
+    }
+    byte[] frame = new byte[length];
+    System.arraycopy(prefix, from, frame, 0, kept);
+    chunk.get(frame, kept, length - kept);
+    return frame;
+  }
+
   /** Starts a frame of {@code length} bytes, of which none has arrived. */
   PartialFrame(int length) {
     this.length = length;
