@@ -672,6 +672,12 @@ LIMITS = """How to read it (what the runs that built this harness showed; re-che
     `FrameHandler`'s frame is an array the handler may keep, so the copy and the allocation are that
     API's price; a handler over borrowed buffers (Netty's pooled, reference-counted `ByteBuf`) would
     not pay it.
+  - The fixed-length and length-field decoders then stopped allocating a `PartialFrame` (and its
+    list) for a frame whose bytes are all at hand: 91 B instead of 152 B allocated per round trip at
+    64 B (JFR's per-thread allocation totals over 5 s of load). The A/B after it, same command:
+    100 × 64 B CPU per round trip 1.020× (0.999–1.102), 100 × 4 KiB 1.069× (1.024–1.182), against
+    0.968× and 1.090× in the table: the same within the intervals, which is how much two batches
+    of 24 rounds of the same code can differ here.
   - The SLF4J provider of the bench (slf4j-simple) keeps no MDC, so a server no longer formats the
     client's address for it (`ClientMdc`): `InetSocketAddress.toString` was 0.9 % of the samples at
     1000 × 64 B and is gone from the profile.
