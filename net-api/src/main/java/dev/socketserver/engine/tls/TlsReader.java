@@ -331,7 +331,7 @@ final class TlsReader implements BufferSource {
     TlsEngines.giveBack(pool, b);
   }
 
-  /** As {@link #grow}, for an inbound buffer: the growth is charged too, for the connection's life. */
+  /** As {@link TlsEngines#grow}, for an inbound buffer: the growth is charged too, for the connection's life. */
   private ByteBuffer growCharged(ByteBuffer b, int atLeast) throws IOException {
     ByteBuffer bigger = TlsEngines.grow(b, atLeast);
     raw.chargeLayer(bigger.capacity() - b.capacity(), "a grown TLS record buffer");
