@@ -115,6 +115,19 @@ public interface Connection extends AutoCloseable {
     framing.writeTo(output(), frame);
   }
 
+  /**
+   * Writes {@code frame}'s remaining bytes encoded by {@code framing} to {@link #output()},
+   * consuming them, as {@link #writeFrame(Framing, byte[])}. The bytes are copied before this
+   * returns (into the connection's write buffer, or out), so the caller may reuse the buffer at
+   * once. A server's connection takes them straight from the buffer, with no intermediate array.
+   *
+   * @throws IllegalArgumentException as {@link #writeFrame(Framing, byte[])}: nothing was
+   *     written, {@code frame} was not consumed, and the connection is still usable
+   */
+  default void writeFrame(Framing framing, ByteBuffer frame) throws IOException {
+    framing.writeTo(output(), frame);
+  }
+
   /** Returns the address of the peer: the client for a server's connection. */
   SocketAddress remoteAddress();
 

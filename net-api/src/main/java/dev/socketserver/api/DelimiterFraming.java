@@ -11,6 +11,8 @@ final class DelimiterFraming extends Framing {
   private static final byte[] EMPTY = {};
   /** A decoder keeps an accumulator up to this size between frames; a bigger one is dropped. */
   private static final int KEEP_CAPACITY = 8192;
+  /** What the decoder's {@code find} returns when no delimiter came yet: a match of length 0. */
+  private static final long NEED_MORE = -1;
 
   private final String noun;
   private final boolean keep;
@@ -80,6 +82,7 @@ final class DelimiterFraming extends Framing {
       delimiter = EMPTY;
       for (byte[] d : delimiters) {
         if (d.length > delimiter.length
+            && d.length <= frame.length
             && Arrays.equals(d, 0, d.length, frame, frame.length - d.length, frame.length)) {
           delimiter = d;
         }
@@ -224,14 +227,12 @@ final class DelimiterFraming extends Framing {
 
     @Override
     byte @Nullable [] next(ByteBuffer chunk) throws FrameException {
-      long found = scan(acc, accLen, chunk, scanned);
-      int length = (int) found;
-      int position = (int) (found >>> 32);
-      if (length == 0) {
-        append(chunk);
-        scanned = position;
+      long found = find(chunk);
+      if (found == NEED_MORE) {
         return null;
       }
+      int length = (int) found;
+      int position = (int) (found >>> 32);
       int end = position + length;
       // A match never ends inside acc: acc past `scanned` is a delimiter but its last byte, and
       // no delimiter occurs in another before its last byte.
@@ -243,6 +244,35 @@ final class DelimiterFraming extends Framing {
       chunk.position(chunk.position() + end - accLen);
       clear();
       return frame;
+    }
+
+    @Override
+    @Nullable ByteBuffer nextSlice(ByteBuffer chunk) throws FrameException {
+      if (accLen > 0) {
+        return wrap(next(chunk));
+      }
+      long found = find(chunk);
+      if (found == NEED_MORE) {
+        return null;
+      }
+      int position = (int) (found >>> 32);
+      int end = position + (int) found;
+      int start = chunk.position();
+      return slice(chunk, start, keep ? end : position, start + end);
+    }
+
+    /**
+     * Returns where the next delimiter is ({@link #match}), or {@link #NEED_MORE} having taken all
+     * of {@code chunk} into {@link #acc}.
+     */
+    private long find(ByteBuffer chunk) throws FrameException {
+      long found = scan(acc, accLen, chunk, scanned);
+      if ((int) found == 0) {
+        append(chunk);
+        scanned = (int) (found >>> 32);
+        return NEED_MORE;
+      }
+      return found;
     }
 
     private void append(ByteBuffer chunk) {

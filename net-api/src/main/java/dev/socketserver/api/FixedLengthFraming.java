@@ -22,11 +22,20 @@ final class FixedLengthFraming extends Framing {
 
   @Override
   void writeTo(OutputStream out, byte[] frame) throws IOException {
-    if (frame.length != maxFrame()) {
-      throw new IllegalArgumentException(
-          "frame of " + frame.length + " bytes does not fit " + this);
-    }
+    checkLength(frame.length);
     out.write(frame);
+  }
+
+  @Override
+  void writeTo(OutputStream out, ByteBuffer frame) throws IOException {
+    checkLength(frame.remaining());
+    writeBody(out, frame);
+  }
+
+  private void checkLength(int length) {
+    if (length != maxFrame()) {
+      throw new IllegalArgumentException("frame of " + length + " bytes does not fit " + this);
+    }
   }
 
   @Override
@@ -71,6 +80,16 @@ final class FixedLengthFraming extends Framing {
       }
       frame = null;
       return f.frame();
+    }
+
+    @Override
+    @Nullable ByteBuffer nextSlice(ByteBuffer chunk) throws FrameException {
+      int length = maxFrame();
+      int start = chunk.position();
+      if (frame == null && chunk.remaining() >= length) {
+        return slice(chunk, start, length, start + length);
+      }
+      return wrap(next(chunk));
     }
 
     @Override

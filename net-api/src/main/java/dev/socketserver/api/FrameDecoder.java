@@ -39,6 +39,25 @@ public sealed interface FrameDecoder permits FrameDecoderBase {
   byte @Nullable [] decode(ByteBuffer chunk) throws FrameException;
 
   /**
+   * Like {@link #decode(ByteBuffer)}, but returns the frame as a buffer, with no copy when it can:
+   * a frame whose bytes all lie in {@code chunk} while the decoder holds none of it (the common
+   * case: a frame that arrived in one read) is a {@linkplain ByteBuffer#slice(int, int) slice} of
+   * {@code chunk}, sharing its memory; a frame gathered from several chunks is a buffer over a new
+   * array, as {@code decode} would return it. Either way {@code chunk}'s position ends just past
+   * the frame, as with {@code decode}.
+   *
+   * <p>The buffer's position is 0 and its limit the frame's length; its byte order is big-endian
+   * (as any new buffer's), and a slice of a read-only chunk is read-only. A slice is valid only as
+   * long as {@code chunk}'s memory holds these bytes: once the caller reuses it (a pooled buffer
+   * given back, {@code compact()}, a new read) the slice shows other bytes, so whoever must keep
+   * the frame copies it first.
+   *
+   * @return the frame, or {@code null} if more input is needed
+   * @throws FrameException as {@link #decode(ByteBuffer)}
+   */
+  @Nullable ByteBuffer decodeSlice(ByteBuffer chunk) throws FrameException;
+
+  /**
    * Decodes every complete frame of {@code chunk}, consuming all of it; a partial frame at its
    * end is kept for the next call.
    *

@@ -25,6 +25,17 @@ abstract sealed class FrameDecoderBase implements FrameDecoder
   }
 
   @Override
+  public final @Nullable ByteBuffer decodeSlice(ByteBuffer chunk) throws FrameException {
+    checkUsable();
+    try {
+      return nextSlice(chunk);
+    } catch (FrameException e) {
+      broken = true;
+      throw e;
+    }
+  }
+
+  @Override
   public final void finish() throws FrameException {
     checkUsable();
     int n = buffered();
@@ -43,6 +54,21 @@ abstract sealed class FrameDecoderBase implements FrameDecoder
 
   /** {@link #decode(ByteBuffer)} on a usable decoder. */
   abstract byte @Nullable [] next(ByteBuffer chunk) throws FrameException;
+
+  /** {@link #decodeSlice(ByteBuffer)} on a usable decoder. */
+  abstract @Nullable ByteBuffer nextSlice(ByteBuffer chunk) throws FrameException;
+
+  /** {@code chunk[from, from + length)} as a slice, and {@code chunk}'s position moved to {@code next}. */
+  static ByteBuffer slice(ByteBuffer chunk, int from, int length, int next) {
+    ByteBuffer frame = chunk.slice(from, length);
+    chunk.position(next);
+    return frame;
+  }
+
+  /** A frame {@link #next} returned (a new array), as a buffer; null stays null. */
+  static @Nullable ByteBuffer wrap(byte @Nullable [] frame) {
+    return frame == null ? null : ByteBuffer.wrap(frame);
+  }
 
   /**
    * Returns the bytes of the arrays this decoder holds for the unfinished frame, spare capacity

@@ -4,7 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.WritableByteChannel;
 import java.util.Objects;
 
 /**
@@ -208,6 +210,45 @@ public abstract sealed class Framing permits DelimiterFraming, LengthFieldFramin
    * @throws IllegalArgumentException if this framing cannot represent {@code frame}
    */
   abstract void writeTo(OutputStream out, byte[] frame) throws IOException;
+
+  /**
+   * Checks {@code frame}'s remaining bytes, then writes them encoded to {@code out} (consuming
+   * them), or writes nothing.
+   *
+   * @throws IllegalArgumentException if this framing cannot represent the frame
+   */
+  void writeTo(OutputStream out, ByteBuffer frame) throws IOException {
+    byte[] copy = new byte[frame.remaining()];
+    frame.get(frame.position(), copy);
+    writeTo(out, copy);
+    frame.position(frame.limit());
+  }
+
+  /**
+   * Writes {@code body}'s remaining bytes to {@code out}, consuming them: through the channel if
+   * {@code out} is also one (a connection's output, which copies them into its write buffer),
+   * else from the buffer's array, else through a bounded copy.
+   */
+  static void writeBody(OutputStream out, ByteBuffer body) throws IOException {
+    if (out instanceof WritableByteChannel channel) {
+      while (body.hasRemaining()) {
+        if (channel.write(body) == 0) {
+          break; // a channel that takes nothing now: the stream's blocking write does the rest
+        }
+      }
+    }
+    if (body.hasArray()) {
+      out.write(body.array(), body.arrayOffset() + body.position(), body.remaining());
+      body.position(body.limit());
+      return;
+    }
+    byte[] chunk = new byte[Math.min(body.remaining(), 8192)];
+    while (body.hasRemaining()) {
+      int n = Math.min(chunk.length, body.remaining());
+      body.get(chunk, 0, n);
+      out.write(chunk, 0, n);
+    }
+  }
 
   /** Returns the most bytes a decoder of this framing ever holds: maximum frame plus overhead. */
   abstract int maxBuffered();

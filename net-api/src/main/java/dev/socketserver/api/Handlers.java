@@ -1,5 +1,6 @@
 package dev.socketserver.api;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -49,6 +50,31 @@ public final class Handlers {
     byte @Nullable [] reply(byte[] frame) throws Exception;
   }
 
+  /**
+   * Computes the reply to one frame it borrows, for {@link #nonBlockingSlices}: the frame is a
+   * view of the connection's read buffer, not an array of its own. Called as a {@link
+   * FrameHandler}; must be thread-safe likewise.
+   */
+  @FunctionalInterface
+  public interface SliceHandler {
+    /**
+     * Returns the reply to {@code frame}, or {@code null} for none.
+     *
+     * <p>{@code frame} holds exactly the frame's bytes, from position 0 to its limit, and is
+     * <b>borrowed</b>: mostly a slice of the pooled buffer the poller read into, valid only until
+     * this method returns. After that its memory holds other bytes, perhaps another connection's.
+     * Read it, or change its bytes in place, but never keep it or pass it to another thread: copy
+     * what must outlive the call.
+     *
+     * <p>The reply may be {@code frame} itself (an echo), a slice of it, or any buffer: its
+     * remaining bytes are framed and copied into the connection's output before the next frame
+     * is decoded, so a handler may reuse its reply buffer for the next call on the same thread.
+     *
+     * @throws Exception anything: it ends the connection and goes to the error handler
+     */
+    @Nullable ByteBuffer reply(ByteBuffer frame) throws Exception;
+  }
+
   /** Computes the reply to one line; see {@link FrameHandler}. */
   @FunctionalInterface
   public interface LineHandler {
@@ -65,7 +91,7 @@ public final class Handlers {
    * each non-null reply of {@code handler} framed the same way.
    */
   public static RequestHandler<Connection> framed(Framing framing, FrameHandler handler) {
-    return new Framed(framing, handler, false);
+    return new Framed(framing, Objects.requireNonNull(handler, "handler"), null, false);
   }
 
   /**
@@ -88,7 +114,24 @@ public final class Handlers {
    * <p>{@code handler} is called by several pollers at once, so it must be thread-safe.
    */
   public static RequestHandler<Connection> nonBlocking(Framing framing, FrameHandler handler) {
-    return new Framed(framing, handler, true);
+    return new Framed(framing, Objects.requireNonNull(handler, "handler"), null, true);
+  }
+
+  /**
+   * Returns a handler like {@link #nonBlocking} whose {@code handler} borrows each frame instead
+   * of receiving an array of its own: where {@code nonBlocking} allocates an array per frame and
+   * copies the frame into it, this hands the handler a slice of the buffer the poller read into
+   * (see {@link SliceHandler} for what it may do with it) and copies the reply once, into the
+   * connection's output. For large frames that saves an allocation and a copy per message; for
+   * small ones it is about the same.
+   *
+   * <p>Where the frame is decoded elsewhere than on the poller's thread (the start or end of a
+   * conversation, the cases that keep one thread per connection: see {@link #nonBlocking}) the
+   * frame is a buffer over an array of its own instead; the handler cannot tell, and must treat
+   * both as borrowed.
+   */
+  public static RequestHandler<Connection> nonBlockingSlices(Framing framing, SliceHandler handler) {
+    return new Framed(framing, null, Objects.requireNonNull(handler, "handler"), true);
   }
 
   /**
@@ -99,18 +142,34 @@ public final class Handlers {
    */
   public static final class Framed implements RequestHandler<Connection> {
     private final Framing framing;
-    private final FrameHandler handler;
+    // Exactly one of the two is set.
+    private final @Nullable FrameHandler frames;
+    private final @Nullable SliceHandler slices;
     private final boolean nonBlocking;
 
-    private Framed(Framing framing, FrameHandler handler, boolean nonBlocking) {
+    private Framed(
+        Framing framing,
+        @Nullable FrameHandler frames,
+        @Nullable SliceHandler slices,
+        boolean nonBlocking) {
       this.framing = Objects.requireNonNull(framing, "framing");
-      this.handler = Objects.requireNonNull(handler, "handler");
+      this.frames = frames;
+      this.slices = slices;
       this.nonBlocking = nonBlocking;
     }
 
     /**
-     * True if this handler came from {@link #nonBlocking}: its frame handler may run on the
-     * poller's thread.
+     * True if this handler came from {@link #nonBlockingSlices}: it borrows its frames, so {@link
+     * #reply(Connection, ByteBuffer)} may be given a slice of a read buffer that is reused once it
+     * returns.
+     */
+    public boolean borrowsFrames() {
+      return slices != null;
+    }
+
+    /**
+     * True if this handler came from {@link #nonBlocking} or {@link #nonBlockingSlices}: its frame
+     * handler may run on the poller's thread.
      */
     public boolean nonBlocking() {
       return nonBlocking;
@@ -137,7 +196,36 @@ public final class Handlers {
      * @throws Exception from the frame handler, or the write's {@link java.io.IOException}
      */
     public void reply(Connection c, byte[] frame) throws Exception {
-      byte[] reply = handler.reply(frame);
+      FrameHandler f = frames;
+      if (f == null) {
+        reply(c, ByteBuffer.wrap(frame));
+        return;
+      }
+      byte[] reply = f.reply(frame);
+      if (reply != null) {
+        c.writeFrame(framing, reply);
+      }
+    }
+
+    /**
+     * As {@link #reply(Connection, byte[])} for a frame that is borrowed: {@code frame}'s bytes,
+     * from its position to its limit, are valid only during this call. A handler that {@linkplain
+     * #borrowsFrames() borrows frames} gets the buffer itself; any other gets a copy.
+     *
+     * @throws Exception from the frame handler, or the write's {@link java.io.IOException}
+     */
+    public void reply(Connection c, ByteBuffer frame) throws Exception {
+      SliceHandler s = slices;
+      if (s == null) {
+        byte[] copy = new byte[frame.remaining()];
+        frame.get(copy);
+        reply(c, copy);
+        return;
+      }
+      // The handler sees the frame and nothing around it: a buffer it cannot widen into bytes
+      // beyond the frame (its limit at its capacity).
+      boolean exact = frame.position() == 0 && frame.limit() == frame.capacity();
+      ByteBuffer reply = s.reply(exact ? frame : frame.slice());
       if (reply != null) {
         c.writeFrame(framing, reply);
       }

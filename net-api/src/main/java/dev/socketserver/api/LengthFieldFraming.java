@@ -79,10 +79,41 @@ final class LengthFieldFraming extends Framing {
 
   @Override
   void writeTo(OutputStream out, byte[] frame) throws IOException {
+    byte[] wire = header(frame.length);
+    // Header bytes the frame holds (strip < header) must be what the decoder would read back.
+    int from = Math.max(strip, offset);
+    if (!Arrays.equals(wire, from, header, frame, from - strip, header - strip)) {
+      throw new IllegalArgumentException("frame's length field does not say "
+          + value(frame.length - (header - strip)) + ", its length, in " + this);
+    }
+    out.write(wire, 0, strip);
+    out.write(frame);
+  }
+
+  @Override
+  void writeTo(OutputStream out, ByteBuffer frame) throws IOException {
+    if (strip < header) { // the frame holds header bytes to check: the array path does
+      super.writeTo(out, frame);
+      return;
+    }
+    out.write(header(frame.remaining()));
+    writeBody(out, frame);
+  }
+
+  /** The length field's value for a body of {@code body} bytes. */
+  private long value(int body) {
+    return (long) body - adjustment + (includesHeader ? header : 0);
+  }
+
+  /**
+   * Returns the header of a frame of {@code frameLength} bytes (header bytes it holds included),
+   * or throws {@link IllegalArgumentException} if this framing cannot encode it.
+   */
+  private byte[] header(int frameLength) {
     int kept = header - strip; // header bytes the frame itself holds
-    int body = frame.length - kept;
+    int body = frameLength - kept;
     if (body < 0) {
-      throw new IllegalArgumentException("frame of " + frame.length
+      throw new IllegalArgumentException("frame of " + frameLength
           + " bytes is shorter than the " + kept + " header bytes it must hold in " + this);
     }
     checkEncodable(body);
@@ -91,7 +122,7 @@ final class LengthFieldFraming extends Framing {
           + Math.min(strip, offset) + " header bytes before the length field, which an encoder"
           + " cannot recreate; use strip(0) and write the header in the frame");
     }
-    long value = (long) body - adjustment + (includesHeader ? header : 0);
+    long value = value(body);
     if (value < 0 || (fieldLength < 8 && value >>> (8 * fieldLength) != 0)) {
       throw new IllegalArgumentException("frame of " + body + " bytes needs length " + value
           + ", which does not fit the " + fieldLength + "-byte field of " + this);
@@ -101,14 +132,7 @@ final class LengthFieldFraming extends Framing {
       int shift = 8 * (order == ByteOrder.BIG_ENDIAN ? fieldLength - 1 - i : i);
       wire[offset + i] = (byte) (value >>> shift);
     }
-    // Header bytes the frame holds (strip < header) must be what the decoder would read back.
-    int from = Math.max(strip, offset);
-    if (!Arrays.equals(wire, from, header, frame, from - strip, header - strip)) {
-      throw new IllegalArgumentException("frame's length field does not say " + value
-          + ", its length, in " + this);
-    }
-    out.write(wire, 0, strip);
-    out.write(frame);
+    return wire;
   }
 
   @Override
@@ -165,6 +189,20 @@ final class LengthFieldFraming extends Framing {
       frame = null;
       headLen = 0;
       return f.frame();
+    }
+
+    @Override
+    @Nullable ByteBuffer nextSlice(ByteBuffer chunk) throws FrameException {
+      int start = chunk.position();
+      if (frame == null && headLen == 0 && chunk.remaining() >= header) {
+        // Peeks at the header (headLen stays 0: if the frame is not all here, next reads it again).
+        chunk.get(start, head, 0, header);
+        int length = header - strip + bodyLength(head);
+        if (chunk.remaining() - strip >= length) {
+          return slice(chunk, start + strip, length, start + strip + length);
+        }
+      }
+      return wrap(next(chunk));
     }
 
     @Override

@@ -2,6 +2,8 @@ package dev.socketserver.api;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
@@ -9,7 +11,9 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
 import dev.socketserver.api.testing.Allocations;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -135,6 +139,116 @@ class FramingPropertiesTest {
           List<byte[]> messages = messages(spec, raw);
           Framing framing = spec.framing();
           assertFrames(messages, decodeInChunks(framing, encodeAll(framing, messages), sizes));
+        }));
+  }
+
+  @Test
+  void slicesAreTheSameFramesUnderAnySplitAndShareTheChunkWhenTheDecoderHeldNothing() {
+    qt().withExamples(EXAMPLES)
+        .forAll(SPECS, lists().of(ARRAYS).ofSizeBetween(0, 8), CHUNKS)
+        .checkAssert(checked((spec, raw, sizes) -> {
+          List<byte[]> messages = messages(spec, raw);
+          Framing framing = spec.framing();
+          byte[] stream = encodeAll(framing, messages);
+          FrameDecoder decoder = framing.newDecoder();
+          List<byte[]> frames = new ArrayList<>();
+          int at = 0;
+          int turn = 0;
+          while (at < stream.length) {
+            int size = Math.min(Math.max(1, sizes.get(turn++ % sizes.size())), stream.length - at);
+            ByteBuffer chunk = ByteBuffer.wrap(stream, at, size).slice();
+            while (true) {
+              boolean heldNothing = decoder.buffered() == 0;
+              int from = chunk.position();
+              ByteBuffer frame = decoder.decodeSlice(chunk);
+              if (frame == null) {
+                break;
+              }
+              assertEquals(0, frame.position());
+              assertEquals(frame.capacity(), frame.limit(), "the frame and nothing beyond it");
+              if (heldNothing) {
+                assertSame(stream, frame.array(), "a frame whole in its chunk is a slice of it");
+                int offset = frame.arrayOffset();
+                assertTrue(offset >= at + from && offset + frame.limit() <= at + chunk.position(),
+                    "the slice lies in the bytes the call consumed");
+              } else {
+                assertNotSame(stream, frame.array(), "a frame gathered across chunks is its own");
+              }
+              byte[] copy = new byte[frame.remaining()];
+              frame.get(copy);
+              frames.add(copy);
+            }
+            assertEquals(0, chunk.remaining(), "a null consumed the chunk");
+            at += size;
+          }
+          decoder.finish();
+          assertFrames(messages, frames);
+        }));
+  }
+
+  /** An output stream that is also a channel taking at most {@code most} bytes per write, then 0 once. */
+  static final class ChannelStream extends ByteArrayOutputStream implements WritableByteChannel {
+    private final int most;
+    private boolean stalled;
+
+    ChannelStream(int most) {
+      this.most = most;
+    }
+
+    @Override
+    public int write(ByteBuffer src) {
+      if (!stalled && src.remaining() > most) {
+        stalled = true;
+        return 0; // once: a channel that takes nothing now
+      }
+      int n = Math.min(most, src.remaining());
+      byte[] a = new byte[n];
+      src.get(a);
+      write(a, 0, n);
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
+    }
+  }
+
+  @Test
+  void aBufferIsWrittenAsItsArrayIsEncodedOrRejectedAlikeWithNothingWritten() {
+    qt().withExamples(EXAMPLES)
+        .forAll(SPECS, ARRAYS, integers().between(1, 8))
+        .checkAssert(checked((spec, raw, most) -> {
+          Framing framing = spec.framing();
+          byte[] expected;
+          try {
+            expected = framing.encode(raw);
+          } catch (IllegalArgumentException e) {
+            expected = null;
+          }
+          byte[] padded = new byte[raw.length + 6];
+          System.arraycopy(raw, 0, padded, 3, raw.length);
+          ByteBuffer direct = ByteBuffer.allocateDirect(raw.length);
+          direct.put(raw).flip();
+          List<ByteBuffer> buffers = List.of(
+              ByteBuffer.wrap(padded, 3, raw.length), direct, ByteBuffer.wrap(padded, 3, raw.length).slice());
+          List<ByteArrayOutputStream> outs = List.of(
+              new ByteArrayOutputStream(), new ByteArrayOutputStream(), new ChannelStream(most));
+          for (ByteBuffer frame : buffers) {
+            for (ByteArrayOutputStream out : outs) {
+              out.reset();
+              ByteBuffer b = frame.duplicate();
+              if (expected == null) {
+                assertThrows(IllegalArgumentException.class, () -> framing.writeTo(out, b));
+                assertEquals(0, out.size(), "nothing written");
+                assertEquals(raw.length, b.remaining(), "nothing consumed");
+              } else {
+                framing.writeTo(out, b);
+                assertArrayEquals(expected, out.toByteArray());
+                assertEquals(0, b.remaining(), "the frame consumed");
+              }
+            }
+          }
         }));
   }
 

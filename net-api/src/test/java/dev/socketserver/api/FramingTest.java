@@ -62,6 +62,15 @@ class FramingTest {
   }
 
   @Test
+  void aKeptDelimiterRecordShorterThanADelimiterIsRefusedAsACallersBug() {
+    Framing keep = Framing.delimited(8, Framing.DelimiterPolicy.KEEP, ascii("\r\n"), ascii("\n"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> keep.encode(new byte[0]));
+    assertTrue(e.getMessage().contains("does not end with a delimiter"), e.getMessage());
+    assertArrayEquals(ascii("\n"), keep.encode(ascii("\n")));
+  }
+
+  @Test
   void delimitersThatHoldOneAnotherAreRefused() {
     for (String[] pair : new String[][] {{"ab", "abc"}, {"b", "abc"}, {"a", "a"}, {"", "x"}}) {
       assertThrows(IllegalArgumentException.class,

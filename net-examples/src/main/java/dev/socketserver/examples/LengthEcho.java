@@ -13,7 +13,9 @@ import java.io.PrintStream;
  * for {@code --idle-timeout} (60 s) is closed; there is no read timeout unless
  * {@code --read-timeout} sets one, because {@code Handlers.nonBlocking} holds no thread for an
  * idle connection only without one. Echoing a frame never waits, so the echo runs on the poller's
- * thread that read it ({@code Handlers.nonBlocking}): no thread is woken per message.
+ * thread that read it ({@code Handlers.nonBlocking}): no thread is woken per message. And it only
+ * sends the frame back, so it borrows it ({@code Handlers.nonBlockingSlices}): no array per
+ * message, the frame's bytes copied once, from the read buffer to the write buffer.
  *
  * <pre>
  * BEFORE: | 00 00 00 05 | h e l l o |    AFTER: the same 9 bytes back
@@ -43,9 +45,11 @@ final class LengthEcho {
   static Server server(Options options, PrintStream out) throws IOException {
     Framing framing = Framing.lengthField(4, options.get("max", Integer.class));
     // The whole protocol in one line: read a frame, reply with the same bytes, framed alike. The
-    // reply never waits for anything, so it may be computed on the poller's thread.
+    // reply never waits for anything, so it may be computed on the poller's thread; the frame is
+    // a borrowed slice of the read buffer, which is fine to return (it is copied out at once) but
+    // not to keep: a handler that stores frames uses Handlers.nonBlocking, which gives it arrays.
     Server server = Serving.timeouts(Serving.tcp(options), options)
-        .handler(Handlers.nonBlocking(framing, frame -> frame))
+        .handler(Handlers.nonBlockingSlices(framing, frame -> frame))
         .build();
     Serving.announce("length-echo", server, out, Serving.timeoutsSetting(options));
     return server;

@@ -169,14 +169,7 @@ class NonBlockingTurnsTest extends FramedTurnsTest {
   @Test
   void repliesKeptAsideForASlowReaderArriveExactlyOnceInOrder() throws Exception {
     try (TcpServer server = serve(TcpServer.builder().pollers(1)
-        .filter(c -> {
-          try {
-            c.option(StandardSocketOptions.SO_SNDBUF, 4096);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-          return true;
-        })
+        .filter(NonBlockingTurnsTest::smallSendBuffer)
         .handler(lines(4000, line -> line.toUpperCase(Locale.ROOT))))) {
       qt().withExamples(30)
           .forAll(lists().of(integers().between(0, 3000)).ofSizeBetween(1, 40),
@@ -191,6 +184,16 @@ class NonBlockingTurnsTest extends FramedTurnsTest {
     }
   }
 
+  /** A filter that gives the server's side of each connection a 4 KiB send buffer, so replies back up soon. */
+  static boolean smallSendBuffer(Connection c) {
+    try {
+      c.option(StandardSocketOptions.SO_SNDBUF, 4096);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return true;
+  }
+
   private static void batchThenRead(TcpServer server, List<Integer> lineLengths, List<Integer> readSizes)
       throws Exception {
     ByteArrayOutputStream sent = new ByteArrayOutputStream();
@@ -199,13 +202,27 @@ class NonBlockingTurnsTest extends FramedTurnsTest {
     }
     byte[] request = sent.toByteArray();
     byte[] expected = new String(request, UTF_8).toUpperCase(Locale.ROOT).getBytes(UTF_8);
+    writeThenRead(server, request, List.of(request.length), expected, readSizes);
+  }
+
+  /**
+   * Sends {@code request} in writes of {@code writeSizes} (in turn), reading nothing until the
+   * writer is done or blocked, so the server's replies back up (a small receive buffer); then
+   * reads in reads of {@code readSizes} (in turn) and checks the replies are {@code expected}.
+   */
+  static void writeThenRead(TcpServer server, byte[] request, List<Integer> writeSizes,
+      byte[] expected, List<Integer> readSizes) throws Exception {
     try (Connection c = connect(server)) {
       c.option(StandardSocketOptions.SO_RCVBUF, 4096);
       c.readTimeout(WAIT);
       Thread writer = Thread.ofVirtual().start(() -> {
         try {
-          c.output().write(request);
-          c.output().flush();
+          for (int at = 0, i = 0; at < request.length; i++) {
+            int n = Math.min(writeSizes.get(i % writeSizes.size()), request.length - at);
+            c.output().write(request, at, n);
+            c.output().flush();
+            at += n;
+          }
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
@@ -214,7 +231,7 @@ class NonBlockingTurnsTest extends FramedTurnsTest {
       Await.until("the writer to finish or block", WAIT,
           () -> !writer.isAlive() || writer.getState() == Thread.State.WAITING);
       ByteArrayOutputStream got = new ByteArrayOutputStream();
-      byte[] buf = new byte[5000];
+      byte[] buf = new byte[10_000];
       for (int i = 0; got.size() < expected.length; i++) {
         int n = c.input().read(buf, 0, readSizes.get(i % readSizes.size()));
         assertTrue(n > 0, "end of stream after " + got.size() + " of " + expected.length + " bytes");

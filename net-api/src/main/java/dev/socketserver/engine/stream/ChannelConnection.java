@@ -483,6 +483,21 @@ public final class ChannelConnection
   }
 
   /**
+   * As {@link #pollFrame}, on the poller thread, for a handler that borrows its frames: a frame
+   * that lies whole in the read buffer is a slice of it, and the buffer stays lent until {@link
+   * #returnLoan()} or the next call. {@link Inbound#NEED_INPUT_SLICE} plays {@code NEED_INPUT}'s
+   * part.
+   */
+  @Nullable ByteBuffer pollSlice(FrameDecoder decoder) throws IOException {
+    return inbound.pollSlice(decoder);
+  }
+
+  /** Ends the loan of the buffer the last {@link #pollSlice} lent, if any. */
+  void returnLoan() {
+    inbound.returnLoan();
+  }
+
+  /**
    * Arranges for {@code resume} to run once input arrives, the stream ends, reading fails or the
    * connection closes, on the thread that sees it (the poller, or the one closing), and returns
    * true; returns false, arranging nothing, if one of those has happened already. {@code resume}

@@ -3,6 +3,7 @@ package dev.socketserver.engine.stream;
 import dev.socketserver.api.FrameDecoder;
 import dev.socketserver.api.Handlers;
 import dev.socketserver.spi.Resumable;
+import java.nio.ByteBuffer;
 
 /**
  * A {@link Handlers.Framed} handler serving one {@link ChannelConnection} in turns: each turn
@@ -61,27 +62,64 @@ final class FrameTurns implements Resumable.Turns {
     if (!canServeInline()) {
       return false;
     }
-    while (!connection.draining()) {
-      byte[] frame = connection.pollFrame(decoder);
-      if (frame == null) {
-        return false;
-      }
-      if (frame == Inbound.NEED_INPUT) {
-        connection.output().flush();
-        if (connection.spilled() || connection.draining()) {
+    try {
+      while (!connection.draining()) {
+        int next = handler.borrowsFrames() ? answerSlice() : answerFrame();
+        if (next == ENDED) {
           return false;
         }
-        if (suspend()) {
-          return true;
+        if (next == NEED_INPUT) {
+          connection.output().flush();
+          if (connection.spilled() || connection.draining()) {
+            return false;
+          }
+          if (suspend()) {
+            return true;
+          }
+          continue; // the stream ended or failed meanwhile, or the connection closed
         }
-        continue; // the stream ended or failed meanwhile, or the connection closed
+        if (connection.spilled()) {
+          return false;
+        }
       }
-      handler.reply(connection, frame);
-      if (connection.spilled()) {
-        return false;
-      }
+      return false;
+    } finally {
+      connection.returnLoan();
     }
-    return false;
+  }
+
+  private static final int ANSWERED = 0;
+  private static final int NEED_INPUT = 1;
+  private static final int ENDED = 2;
+
+  /** Answers the next frame buffered, as an array: ANSWERED, or NEED_INPUT or ENDED (null). */
+  private int answerFrame() throws Exception {
+    byte[] frame = connection.pollFrame(decoder);
+    if (frame == null) {
+      return ENDED;
+    }
+    if (frame == Inbound.NEED_INPUT) {
+      return NEED_INPUT;
+    }
+    handler.reply(connection, frame);
+    return ANSWERED;
+  }
+
+  /**
+   * As {@link #answerFrame}, lending the handler a slice of the read buffer (the poller thread
+   * only: see {@link Inbound#pollSlice}); the reply is copied out before the next poll returns
+   * the loan.
+   */
+  private int answerSlice() throws Exception {
+    ByteBuffer frame = connection.pollSlice(decoder);
+    if (frame == null) {
+      return ENDED;
+    }
+    if (frame == Inbound.NEED_INPUT_SLICE) {
+      return NEED_INPUT;
+    }
+    handler.reply(connection, frame);
+    return ANSWERED;
   }
 
   /** Only a non-blocking handler, on the poller thread (not a thread closing the connection). */

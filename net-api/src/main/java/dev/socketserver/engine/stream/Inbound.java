@@ -37,6 +37,13 @@ final class Inbound implements BufferSource {
   private final Counters counters;
   // Guarded by parking.lock. Invariant: buffer is null or in read mode with bytes remaining.
   private @Nullable ByteBuffer buffer;
+  // The buffer a frame handler on the poller thread borrows a slice of (see pollSlice), or null.
+  // Written under the lock by the poller thread only, so that thread reads it without the lock:
+  // never given back to the pool (by consumed or a close on another thread) until returnLoan,
+  // since the pool would hand its memory to another connection while the handler still reads it.
+  // The poller thread is the one that refills and compacts buffers, and it is busy in the handler
+  // while a loan is out, so a lent buffer is never refilled either.
+  private @Nullable ByteBuffer lent;
   private boolean eof;
   // The peer ended the connection: end of stream, or a read failed (a reset).
   private boolean peerEnded;
@@ -215,7 +222,7 @@ final class Inbound implements BufferSource {
   @Nullable Runnable closeLocked() {
     ByteBuffer b = buffer;
     buffer = null;
-    if (b != null) {
+    if (b != null && b != lent) {
       pool.giveCharged(b);
     }
     pool.release(frameCharge + layerCharge);
@@ -424,7 +431,9 @@ final class Inbound implements BufferSource {
   public void consumed(ByteBuffer b) {
     if (!b.hasRemaining()) {
       buffer = null;
-      pool.giveCharged(b);
+      if (b != lent) {
+        pool.giveCharged(b);
+      }
     }
     resumeReading();
   }
@@ -449,24 +458,89 @@ final class Inbound implements BufferSource {
   byte @Nullable [] poll(FrameDecoder decoder) throws IOException {
     lock();
     try {
-      while (true) {
-        ByteBuffer b = buffer;
-        if (b == null) {
-          return ended() ? null : NEED_INPUT;
-        }
-        byte[] frame;
-        try {
-          frame = decoder.decode(b);
-        } finally {
-          consumed(b);
-        }
-        charge(decoder);
-        if (frame != null) {
-          return frame;
-        }
-      }
+      return next(decoder, FrameDecoder::decode, NEED_INPUT, false);
     } finally {
       unlock();
+    }
+  }
+
+  /** What {@link #pollSlice} returns when what is buffered ends before a frame does. */
+  static final ByteBuffer NEED_INPUT_SLICE = ByteBuffer.allocate(0);
+
+  /**
+   * As {@link #poll}, on the poller thread, for a handler that borrows its frames: the frame is a
+   * slice of the read buffer when it lies whole in it ({@link FrameDecoder#decodeSlice}), and
+   * that buffer is lent until {@link #returnLoan} (or the next poll). Takes the lock itself.
+   */
+  @Nullable ByteBuffer pollSlice(FrameDecoder decoder) throws IOException {
+    lock();
+    try {
+      returnLoanLocked();
+      return next(decoder, FrameDecoder::decodeSlice, NEED_INPUT_SLICE, true);
+    } finally {
+      unlock();
+    }
+  }
+
+  /** One decoding call: {@link FrameDecoder#decode} or {@link FrameDecoder#decodeSlice}. */
+  private interface Decoding<F> {
+    @Nullable F next(FrameDecoder decoder, ByteBuffer chunk) throws IOException;
+  }
+
+  /**
+   * The next frame {@code decoding} makes of what is buffered, {@code needInput} if the buffer
+   * ends first, or null at end of stream; if {@code lend}, the buffer a frame came from is lent.
+   */
+  // lock held
+  private <F> @Nullable F next(FrameDecoder decoder, Decoding<F> decoding, F needInput, boolean lend)
+      throws IOException {
+    while (true) {
+      ByteBuffer b = buffer;
+      if (b == null) {
+        return ended() ? null : needInput;
+      }
+      F frame;
+      try {
+        frame = decoding.next(decoder, b);
+        if (frame != null && lend) {
+          lent = b;
+        }
+      } finally {
+        consumed(b);
+      }
+      charge(decoder);
+      if (frame != null) {
+        return frame;
+      }
+    }
+  }
+
+  /**
+   * Ends the loan of {@link #pollSlice}'s last buffer, if any; on the poller thread. Takes the
+   * lock only if a buffer is lent: {@link #lent} is written by the poller thread alone (here and
+   * in pollSlice), so that thread may read it without the lock.
+   */
+  void returnLoan() {
+    if (lent == null) {
+      return;
+    }
+    lock();
+    try {
+      returnLoanLocked();
+    } finally {
+      unlock();
+    }
+  }
+
+  // lock held. A lent buffer still holding unread bytes stays the connection's; one emptied (or
+  // dropped by a close) goes back to the pool now.
+  private void returnLoanLocked() {
+    ByteBuffer l = lent;
+    if (l != null) {
+      lent = null;
+      if (l != buffer) {
+        pool.giveCharged(l);
+      }
     }
   }
 

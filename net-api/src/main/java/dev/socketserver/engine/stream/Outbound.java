@@ -3,6 +3,7 @@ package dev.socketserver.engine.stream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -20,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * #pendingFor} may be asked by the reading thread (a racy read that only ever answers for the
  * thread asking).
  */
-public final class Outbound extends OutputStream {
+public final class Outbound extends OutputStream implements WritableByteChannel {
 
   /** Where an output's bytes go once its buffer drains. */
   public interface Sink {
@@ -45,6 +46,7 @@ public final class Outbound extends OutputStream {
   // Who filled the buffer; forgotten with it, so that a connection served in turns does not keep
   // its last turn's (finished) thread reachable.
   private @Nullable Thread writer;
+  private volatile boolean closed;
 
   /**
    * An output buffering up to {@code size} bytes (at most {@code pool}'s buffer size; 0:
@@ -83,6 +85,24 @@ public final class Outbound extends OutputStream {
   public void write(byte[] src, int off, int len) throws IOException {
     Objects.checkFromIndexSize(off, len, src.length);
     write(ByteBuffer.wrap(src, off, len), BufferSource.CONNECTION_TIMEOUT);
+  }
+
+  /**
+   * Writes all of {@code src}'s remaining bytes as the stream does (buffered, waiting for room
+   * with the write timeout): the channel view of this stream, through which a framing writes a
+   * {@link ByteBuffer} frame with no intermediate array.
+   */
+  @Override
+  public int write(ByteBuffer src) throws IOException {
+    int n = src.remaining();
+    write(src, BufferSource.CONNECTION_TIMEOUT);
+    return n;
+  }
+
+  /** False once this stream was closed. */
+  @Override
+  public boolean isOpen() {
+    return !closed;
   }
 
   /** Writes {@code src}'s remaining bytes, waiting for room at most {@code timeoutNanos} per wait. */
@@ -186,6 +206,7 @@ public final class Outbound extends OutputStream {
 
   @Override
   public void close() throws IOException {
+    closed = true;
     sink.close();
   }
 }
