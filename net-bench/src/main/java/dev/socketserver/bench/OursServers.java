@@ -4,6 +4,7 @@ import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.Framing;
 import dev.socketserver.api.Handlers;
+import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.Server;
 import dev.socketserver.tcp.TcpServer;
 import dev.socketserver.udp.UdpServer;
@@ -15,8 +16,9 @@ import java.nio.file.Path;
  * Our UDP and Unix stream echo servers for the harness, where the examples do more than echo
  * (udp-echo prints a line per datagram), and a TCP echo of fixed-size messages through
  * {@link Handlers#framed}, whose idle connections hold no thread, or through {@link
- * Handlers#nonBlocking}, whose replies are computed on the poller's thread:
- * {@code OursServers udp PORT|unix PATH|framed:SIZE|nonblocking:SIZE PORT virtual|platform}. The UDP and Unix
+ * Handlers#nonBlocking}, whose replies are computed on the poller's thread, or through {@link
+ * Handlers#nonBlockingSlices}, which lends the handler its frames:
+ * {@code OursServers udp PORT|unix PATH|framed:SIZE|nonblocking:SIZE|slices:SIZE PORT virtual|platform}. The UDP and Unix
  * handlers are the examples' own: {@code d.reply(d.payload())} and
  * {@code c.input().transferTo(c.output())}. Serves until killed. {@code -Dbench.pollers=N}: the UDP
  * server receives on N SO_REUSEPORT sockets (default 1).
@@ -27,7 +29,7 @@ public final class OursServers {
   public static void main(String[] args) throws IOException {
     if (args.length != 3) {
       System.err.println(
-          "usage: OursServers udp PORT|unix PATH|framed:SIZE|nonblocking:SIZE PORT virtual|platform");
+          "usage: OursServers udp PORT|unix PATH|framed:SIZE|nonblocking:SIZE|slices:SIZE PORT virtual|platform");
       System.exit(2);
     }
     Concurrency policy = switch (args[2]) {
@@ -49,17 +51,22 @@ public final class OursServers {
           .build();
       default -> {
         String[] kindSize = args[0].split(":", 2);
-        if (kindSize.length != 2 || !(kindSize[0].equals("framed") || kindSize[0].equals("nonblocking"))) {
-          throw new IllegalArgumentException(
-              "transport must be udp, unix, framed:SIZE or nonblocking:SIZE: " + args[0]);
+        if (kindSize.length != 2) {
+          throw new IllegalArgumentException("transport must be udp, unix, framed:SIZE,"
+              + " nonblocking:SIZE or slices:SIZE: " + args[0]);
         }
         Framing messages = Framing.fixedLength(Integer.parseInt(kindSize[1]));
+        RequestHandler<Connection> echo = switch (kindSize[0]) {
+          case "framed" -> Handlers.framed(messages, message -> message);
+          case "nonblocking" -> Handlers.nonBlocking(messages, message -> message);
+          case "slices" -> Handlers.nonBlockingSlices(messages, message -> message);
+          default -> throw new IllegalArgumentException("transport must be udp, unix,"
+              + " framed:SIZE, nonblocking:SIZE or slices:SIZE: " + args[0]);
+        };
         yield TcpServer.builder()
             .bind("127.0.0.1", Integer.parseInt(args[1]))
             .concurrency(policy)
-            .handler(kindSize[0].equals("framed")
-                ? Handlers.framed(messages, message -> message)
-                : Handlers.nonBlocking(messages, message -> message))
+            .handler(echo)
             .build();
       }
     };
