@@ -40,7 +40,8 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>The outputs differ, so both Netty variants are shown: {@code netty} releases each frame,
  *       a zero-copy slice of the input (Netty's natural use); {@code nettyToArray} copies each
  *       frame to a {@code byte[]} first, which is what ours returns (a new array the caller
- *       owns) and what a handler written against byte arrays would need.
+ *       owns) and what a handler written against byte arrays would need; {@code oursSlices}
+ *       decodes with {@code decodeSlice}, whose frames are slices of the chunk as Netty's are.
  * </ul>
  * Run with {@code -prof gc}: {@code gc.alloc.rate.norm} divided by the frames per operation is
  * the allocation per frame; for ours it should be the frame's array and nothing else. Netty runs
@@ -94,6 +95,24 @@ public class DecodeBenchmark {
       chunk.clear();
       byte[] frame;
       while ((frame = decoder.decode(chunk)) != null) {
+        bh.consume(frame);
+        frames++;
+      }
+    }
+    return check(frames);
+  }
+
+  /**
+   * Ours through {@link FrameDecoder#decodeSlice}: a frame whole in its chunk is a slice of it (as
+   * Netty's), one gathered across chunks an array.
+   */
+  @Benchmark
+  public int oursSlices(Blackhole bh) throws FrameException {
+    int frames = 0;
+    for (ByteBuffer chunk : chunks) {
+      chunk.clear();
+      ByteBuffer frame;
+      while ((frame = decoder.decodeSlice(chunk)) != null) {
         bh.consume(frame);
         frames++;
       }

@@ -1,6 +1,7 @@
 package dev.socketserver.tcp;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +11,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.ConnectionOptions;
+import dev.socketserver.api.Framing;
+import dev.socketserver.api.Handlers;
 import dev.socketserver.api.RequestHandler;
 import dev.socketserver.api.TlsInfo;
 import dev.socketserver.api.TlsOptions;
@@ -22,6 +25,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -91,6 +95,48 @@ class TlsTcpServerTest {
       }
       Await.until("rejected", Duration.ofSeconds(10), () -> server.metrics().rejected() == 1);
       assertEquals(1, server.metrics().completed());
+    }
+  }
+
+  /**
+   * A handler that borrows its frames keeps one thread per TLS connection (its frames are arrays
+   * there, never slices of a read buffer), and buffers written with writeFrame go through TLS's
+   * output on both sides, direct or not, whole or over several records.
+   */
+  @Test
+  void aHandlerThatBorrowsFramesIsServedOverTlsAndBuffersAreWrittenThroughIt() throws Exception {
+    TestCertificates certs = TestCertificates.get();
+    Framing framing = Framing.lengthField(4, 1 << 16);
+    try (TcpServer server = server(TlsOptions.of(certs.serverContext()))
+        .handler(Handlers.nonBlockingSlices(framing, frame -> {
+          for (int i = 0, j = frame.limit() - 1; i < j; i++, j--) {
+            byte t = frame.get(i);
+            frame.put(i, frame.get(j));
+            frame.put(j, t);
+          }
+          return frame;
+        }))
+        .build().start();
+        Connection c = TcpClient.connect(server.localAddress(), Duration.ofSeconds(5),
+            ConnectionOptions.defaults(), TlsOptions.of(certs.anonymousClientContext()))) {
+      c.readTimeout(Duration.ofSeconds(10));
+      for (int size : new int[] {0, 1, 5, 9000, 40_000}) {
+        byte[] message = new byte[size];
+        for (int i = 0; i < size; i++) {
+          message[i] = (byte) (i * 7 + size);
+        }
+        ByteBuffer out = size % 2 == 0 ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size);
+        out.put(message).flip();
+        c.writeFrame(framing, out);
+        assertFalse(out.hasRemaining(), "writeFrame consumes the buffer");
+        c.output().flush();
+        byte[] reply = c.readFrame(framing);
+        byte[] expected = new byte[size];
+        for (int i = 0; i < size; i++) {
+          expected[i] = message[size - 1 - i];
+        }
+        assertArrayEquals(expected, reply, "frame of " + size + " bytes");
+      }
     }
   }
 
