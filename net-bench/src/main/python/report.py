@@ -711,6 +711,38 @@ LIMITS = """How to read it (what the runs that built this harness showed; re-che
   saving is inside what 16 rounds resolve; at 64 B nothing changes. A frame over several reads
   (64 KiB frames, or 4 KiB length-field frames straddling 8 KiB chunks) is still gathered into a new
   array: 3–4× Netty's decode time there, whose cumulation buffer is reused.
+- **Platform pollers.** A poller that answers the requests itself (`Handlers.nonBlocking` or
+  `nonBlockingSlices` under virtual threads, with no TLS, PROXY protocol or read timeout) runs on a
+  platform thread since 2026-12-04; the others stay virtual. A virtual thread's `select` that finds
+  nothing parks, and the JDK resumes it through its master poller (a platform thread) and a read
+  poller (a virtual thread), one more thread wake-up and two more `epoll_wait` per idle spell; a
+  platform thread waits in `epoll_wait` itself, as Netty's event loop does. In `perf record` of the
+  server at 100 × 64 B (one core, `-F 4999` over 4 s), before: the carrier 98.0 % of the samples,
+  `MasterPoller` 0.6 %, `finish_task_switch` 0.95 %; after: the poller thread 99.7 %, no
+  `MasterPoller`, `finish_task_switch` 0.39 %. What the rest of the kernel profile shows is the
+  JDK's `read`/`write` through the VFS (`vfs_read`, `fdget_pos`, `rw_verify_area`: about 0.2 µs per
+  round trip) where Netty calls `recvfrom`/`sendto`; no public JDK API changes that. Server CPU per
+  round trip, this build against the one before it (alternating rounds of both builds' `OursServers`
+  servers, pinned as `net-bench/ab`), median (interval): `nonBlocking` 100 × 64 B 0.962×
+  (0.906–1.021, 24 rounds) and, switched by a property in one build, 0.961× (14 of 16 rounds below
+  1); 1000 × 64 B 0.977× (0.932–1.081) and 0.943×; `nonBlockingSlices` 1000 × 4 KiB 1.006×
+  (0.908–1.056). A blocking handler's code path did not change, and its A/A in the same window read
+  0.959× (0.905–1.096, 12 rounds): a saving of about 4 % is at what this machine resolves. Against
+  Netty epoll, 2026-12-04 18:20–18:39 (`RESTARTS=6 net-bench/ab nonblocking 100 64 48 2`, the others
+  `RESTARTS=4 … 24 2`), CPU per round trip:
+
+  | cell | handler | ours / Netty | 95 % interval | rounds' range |
+  |---|---|---:|---|---|
+  | 100 × 64 B | `nonBlocking` | 0.996× | 0.962–1.016 | 0.710–1.289 |
+  | 1000 × 64 B | `nonBlocking` | 0.955× | 0.941–1.000 | 0.732–1.299 |
+  | 100 × 4 KiB | `nonBlockingSlices` | 0.992× | 0.965–0.998 | 0.720–1.042 |
+  | 1000 × 4 KiB | `nonBlockingSlices` | 0.974× | 0.898–1.048 | 0.803–1.163 |
+  | shared, 100 × 64 B | `nonBlocking` | 0.990× (round trips/s 0.999×, 0.982–1.039) | 0.963–1.018 | 0.881–1.217 |
+  | shared, 1000 × 64 B | `nonBlocking` | 0.994× (round trips/s 1.007×, 0.994–1.035) | 0.966–1.013 | 0.761–1.146 |
+
+  The same 100 × 64 B cell read 1.068× (1.010–1.126) with virtual pollers in the 48-round batch of
+  "Borrowed frames". Every median is now at or below Netty's; the blocking handlers (the echo example
+  above) keep their virtual pollers and their hand-off.
 - **Isolation.** Until the harness stopped the idle servers while measuring one, TCP 1000 × 4 KiB fell
   to 0.70× in one round of three in two full runs (0.72× and 0.77× overall), while the same rounds with
   only our server and Netty's up never did (1.00–1.07×). With the others stopped it is 0.99× (rounds

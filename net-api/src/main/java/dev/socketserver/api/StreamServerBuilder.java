@@ -126,9 +126,12 @@ public interface StreamServerBuilder<B extends StreamServerBuilder<B>>
   B inboundBudget(long bytes);
 
   /**
-   * Sets how many pollers read this server's connections. A poller is one virtual thread with a
-   * selector of its own and buffer pools of its own; it reads every connection given to it
-   * whenever data arrives and wakes that connection's handler. Each accepted connection is
+   * Sets how many pollers read this server's connections. A poller is one thread with a selector
+   * of its own and buffer pools of its own; it reads every connection given to it whenever data
+   * arrives and wakes that connection's handler (or, for a {@link Handlers#nonBlocking} handler,
+   * answers it itself). It is a virtual thread, so the handler threads it wakes start on its
+   * carrier, or a platform thread when it answers the requests itself, so it waits for readiness
+   * in the kernel rather than through the JDK's own poller. Each accepted connection is
    * given to the least loaded poller and stays on it for its life. One poller does the reading
    * for every round trip of its connections, so the number of pollers bounds how many cores a
    * busy server can use: set it to the cores this server should use.

@@ -88,6 +88,17 @@ public abstract class AbstractServerBuilder<R, B extends ServerBuilder<R, B>>
     return false;
   }
 
+  /** Whether requests are served under virtual threads, in this process or in each worker. */
+  final boolean servesOnVirtualThreads() {
+    Concurrency c = concurrency instanceof Concurrency.Processes p ? p.perWorker() : concurrency;
+    return c instanceof Concurrency.VirtualThreads;
+  }
+
+  /** Returns the handler set so far, null if none yet. */
+  final @Nullable RequestHandler<? super R> handlerOrNull() {
+    return handler;
+  }
+
   /**
    * Returns the settings collected so far: what {@link #build()} hands to
    * {@link dev.socketserver.spi.factory.ServerFactory} with its acceptor.

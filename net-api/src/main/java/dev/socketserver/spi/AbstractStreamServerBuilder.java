@@ -2,6 +2,7 @@ package dev.socketserver.spi;
 
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.ConnectionOptions;
+import dev.socketserver.api.Handlers;
 import dev.socketserver.api.ProxyProtocol;
 import dev.socketserver.api.StreamServerBuilder;
 import dev.socketserver.api.TlsOptions;
@@ -103,7 +104,22 @@ public abstract class AbstractStreamServerBuilder<B extends StreamServerBuilder<
   /** Returns the stream options collected so far, for the stream core. */
   protected final StreamSettings streamSettings() {
     return new StreamSettings(options, idleTimeout, maxLifetime, tls, proxyProtocol, inboundBudget,
-        pollers == 0 ? ServerSettings.defaultPollers() : pollers);
+        pollers == 0 ? ServerSettings.defaultPollers() : pollers, pollersAnswer());
+  }
+
+  /**
+   * Whether the pollers answer the requests themselves: a non-blocking handler's turns run on the
+   * poller that read their input under virtual threads, unless something needs a thread per
+   * connection (TLS, the PROXY protocol's header, a read timeout; see
+   * {@code ChannelConnection.serveInTurns} and {@code ServedRequest.turnsOf}).
+   */
+  private boolean pollersAnswer() {
+    return handlerOrNull() instanceof Handlers.Framed framed
+        && framed.nonBlocking()
+        && servesOnVirtualThreads()
+        && tls == null
+        && proxyProtocol == null
+        && options.readTimeout().isZero();
   }
 
 

@@ -59,9 +59,9 @@ public final class ServerSettings<R> {
    * processor available to the JVM ({@link Runtime#availableProcessors()}, which honours the
    * process's CPU affinity and container limits), divided among the workers when this process is
    * one of a {@link Concurrency#processes(int)} server's ({@link Concurrency#worker()}), at
-   * least one. Why one per core: a poller is a virtual thread, and the scheduler runs one per
-   * core at a time, so more pollers than cores cannot read at once; fewer leave cores whose
-   * connections no one reads.
+   * least one. Why one per core: a poller is one thread, so more pollers than cores cannot read
+   * at once (a virtual poller's scheduler runs one virtual thread per core at a time); fewer
+   * leave cores whose connections no one reads.
    */
   public static int defaultPollers() {
     return defaultPollers(Runtime.getRuntime().availableProcessors(),

@@ -27,6 +27,7 @@ public final class StreamSettings {
   private final @Nullable ProxyProtocol proxyProtocol;
   private final long inboundBudget;
   private final int pollers;
+  private final boolean pollersAnswer;
 
   StreamSettings(
       ConnectionOptions connection,
@@ -35,8 +36,10 @@ public final class StreamSettings {
       @Nullable TlsOptions tls,
       @Nullable ProxyProtocol proxyProtocol,
       long inboundBudget,
-      int pollers) {
+      int pollers,
+      boolean pollersAnswer) {
     this.pollers = pollers;
+    this.pollersAnswer = pollersAnswer;
     this.proxyProtocol = proxyProtocol;
     this.inboundBudget = inboundBudget;
     this.connection = connection;
@@ -63,6 +66,17 @@ public final class StreamSettings {
    */
   public int pollers() {
     return pollers;
+  }
+
+  /**
+   * Returns whether the pollers answer the requests themselves: the handler is a {@linkplain
+   * dev.socketserver.api.Handlers#nonBlocking non-blocking} one under virtual threads, and no
+   * option (TLS, the PROXY protocol, a read timeout) makes its connections need threads of their
+   * own. Such pollers run on
+   * platform threads, the others on virtual threads.
+   */
+  public boolean pollersAnswer() {
+    return pollersAnswer;
   }
 
   /** Returns the per-connection timeouts and buffer sizes. */

@@ -12,6 +12,7 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
+import dev.socketserver.api.Concurrency;
 import dev.socketserver.api.Connection;
 import dev.socketserver.api.Framing;
 import dev.socketserver.api.Handlers;
@@ -96,6 +97,46 @@ class NonBlockingTurnsTest extends FramedTurnsTest {
 
       endAndAssertCompleted(server, c);
     }
+  }
+
+  /**
+   * Pollers that answer requests themselves run on platform threads, which wait for readiness in
+   * the kernel; pollers that hand each connection to a thread of its own (a read timeout needs
+   * one, as do a blocking handler and a policy other than virtual threads) stay virtual, so the
+   * threads they wake run on their carrier.
+   */
+  @Test
+  void pollersThatAnswerAreOnPlatformThreadsAndTheOthersOnVirtualOnes() throws Exception {
+    try (TcpServer answering = serve(TcpServer.builder().pollers(2).handler(upper));
+        TcpServer handingOff = serve(TcpServer.builder().pollers(2)
+            .readTimeout(Duration.ofMinutes(1)).handler(upper));
+        TcpServer onPlatformThreads = serve(TcpServer.builder().pollers(2)
+            .concurrency(Concurrency.platformThreads()).handler(upper));
+        TcpServer blocking = serve(TcpServer.builder().pollers(2).handler(Handlers.lines(64, l -> l)))) {
+      assertEquals(2, platformPollers(answering));
+      assertEquals(0, platformPollers(handingOff));
+      assertEquals(0, platformPollers(onPlatformThreads));
+      assertEquals(0, platformPollers(blocking));
+      try (Connection c = connect(answering)) {
+        send(c, "one\n");
+        assertEquals("ONE", c.readLine(64));
+        settle(answeredBy.take());
+        send(c, "two\n");
+        assertEquals("TWO", c.readLine(64));
+        Thread poller = answeredBy.take();
+        assertPoller(poller);
+        assertFalse(poller.isVirtual(), "a poller answering on a virtual thread: " + poller);
+      }
+    }
+  }
+
+  /** The platform threads alive that are pollers of {@code server} (named for its address). */
+  private static long platformPollers(TcpServer server) {
+    String name = "socketserver-poller tcp " + server.localAddress();
+    return Thread.getAllStackTraces().keySet().stream()
+        .map(Thread::getName)
+        .filter(n -> n.equals(name) || n.startsWith(name + " #"))
+        .count();
   }
 
   /**

@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A server's pollers: N {@link Poller}s, each with its own selector, virtual thread and buffer
+ * A server's pollers: N {@link Poller}s, each with its own selector, thread and buffer
  * pools, so that reading, the poller's share of every round trip, runs on up to N cores at once.
  * A connection is given to one poller at accept ({@link #next()}) and stays on it for its life,
  * so its readiness, deadlines and close are handled by one thread, as with a single poller.
@@ -38,10 +38,17 @@ public final class PollerGroup implements AutoCloseable {
   /**
    * Starts {@code n} pollers named {@code name} and an index, each sweeping every
    * {@code sweepInterval} ({@link Duration#ZERO}: never), with read pools that charge one
-   * {@code budget}. On failure the pollers already started are closed.
+   * {@code budget}, on platform threads if {@code platform} (pollers that answer requests
+   * themselves; see {@link Poller}), else on virtual threads. On failure the pollers already
+   * started are closed.
    */
   public static PollerGroup start(
-      String name, int n, Duration sweepInterval, ConnectionOptions options, InboundBudget budget)
+      String name,
+      int n,
+      Duration sweepInterval,
+      ConnectionOptions options,
+      InboundBudget budget,
+      boolean platform)
       throws IOException {
     if (n < 1) {
       throw new IllegalArgumentException("pollers < 1: " + n);
@@ -50,7 +57,7 @@ public final class PollerGroup implements AutoCloseable {
     try {
       for (int i = 0; i < n; i++) {
         String threadName = n == 1 ? name : name + " #" + i;
-        lanes[i] = new Lane(Poller.start(threadName, sweepInterval), BufferPools.forServer(options, budget, n));
+        lanes[i] = new Lane(Poller.start(threadName, sweepInterval, platform), BufferPools.forServer(options, budget, n));
       }
     } catch (IOException | RuntimeException e) {
       for (Lane lane : lanes) {

@@ -147,7 +147,7 @@ public final class StreamAcceptor implements Acceptor<Connection> {
       Deadlines d = Deadlines.of(settings.idleTimeout(), settings.maxLifetime());
       pollers = PollerGroup.start("socketserver-poller " + name, settings.pollers(),
           d == null ? Duration.ZERO : d.sweepInterval(), settings.connection(),
-          new InboundBudget(settings.inboundBudget()));
+          new InboundBudget(settings.inboundBudget()), settings.pollersAnswer());
       return new StreamAcceptor(listeners.toArray(ServerSocketChannel[]::new), selectors, any, pollers,
           settings, configurer, counters, afterClose);
     } catch (IOException | RuntimeException e) {

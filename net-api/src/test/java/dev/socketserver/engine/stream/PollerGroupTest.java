@@ -36,7 +36,7 @@ class PollerGroupTest {
   }
 
   private PollerGroup start(int n, long budget) throws IOException {
-    group = PollerGroup.start("test-poller", n, Duration.ZERO, ConnectionOptions.defaults(), new InboundBudget(budget));
+    group = PollerGroup.start("test-poller", n, Duration.ZERO, ConnectionOptions.defaults(), new InboundBudget(budget), false);
     return group;
   }
 
@@ -104,6 +104,6 @@ class PollerGroupTest {
   @Test
   void aGroupHasAtLeastOnePoller() {
     assertThrows(IllegalArgumentException.class,
-        () -> PollerGroup.start("test-poller", 0, Duration.ZERO, ConnectionOptions.defaults(), new InboundBudget(1)));
+        () -> PollerGroup.start("test-poller", 0, Duration.ZERO, ConnectionOptions.defaults(), new InboundBudget(1), false));
   }
 }
