@@ -743,6 +743,13 @@ LIMITS = """How to read it (what the runs that built this harness showed; re-che
   The same 100 × 64 B cell read 1.068× (1.010–1.126) with virtual pollers in the 48-round batch of
   "Borrowed frames". Every median is now at or below Netty's; the blocking handlers (the echo example
   above) keep their virtual pollers and their hand-off.
+  A byte-stream echo, Netty's own (`Handlers.nonBlockingSlices(Framing.chunks(65536), b -> b)`:
+  each read's bytes borrowed and written back, whatever the message size; `net-bench/ab chunks`),
+  18:56–19:15, CPU per round trip against Netty epoll: 100 × 64 B 1.000× (0.991–1.007, 48 rounds,
+  rounds 0.780–1.270), 1000 × 64 B 0.986× (0.903–1.019), 100 × 4 KiB 0.988× (0.984–0.999, below
+  1), 1000 × 4 KiB 1.000× (0.940–1.016); on the two shared cores, round trips/s 0.999×
+  (0.944–1.010) and 0.994× (0.963–1.061) at 100 and 1000 × 64 B, CPU per round trip 1.000× and
+  1.006×. The same echo as Netty's is at parity with it on every cell.
 - **Isolation.** Until the harness stopped the idle servers while measuring one, TCP 1000 × 4 KiB fell
   to 0.70× in one round of three in two full runs (0.72× and 0.77× overall), while the same rounds with
   only our server and Netty's up never did (1.00–1.07×). With the others stopped it is 0.99× (rounds

@@ -5,7 +5,10 @@ import org.jspecify.annotations.Nullable;
 
 /** What every decoder shares: the broken state after a {@link FrameException}. */
 abstract sealed class FrameDecoderBase implements FrameDecoder
-    permits DelimiterFraming.Decoder, LengthFieldFraming.Decoder, FixedLengthFraming.Decoder {
+    permits DelimiterFraming.Decoder,
+        LengthFieldFraming.Decoder,
+        FixedLengthFraming.Decoder,
+        ChunkFraming.Decoder {
   private final Framing framing;
   private boolean broken;
 

@@ -11,7 +11,8 @@ import java.util.Objects;
 
 /**
  * How a byte stream is cut into frames (messages): lines, delimited records, length-prefixed
- * frames or fixed-size frames. The same description decodes ({@link #newDecoder()},
+ * frames or fixed-size frames; or, for protocols with no messages, wherever its reads cut it
+ * ({@link #chunks(int)}). The same description decodes ({@link #newDecoder()},
  * {@link Connection#readFrame(Framing)}) and encodes ({@link #encode(byte[])},
  * {@link Connection#writeFrame(Framing, byte[])}).
  *
@@ -49,7 +50,8 @@ import java.util.Objects;
  *
  * @see FrameDecoder
  */
-public abstract sealed class Framing permits DelimiterFraming, LengthFieldFraming, FixedLengthFraming {
+public abstract sealed class Framing
+    permits DelimiterFraming, LengthFieldFraming, FixedLengthFraming, ChunkFraming {
 
   /** The largest maximum frame size any framing accepts: 1 GiB. */
   public static final int MAX_FRAME_LIMIT = 1 << 30;
@@ -179,6 +181,31 @@ public abstract sealed class Framing permits DelimiterFraming, LengthFieldFramin
    */
   public static Framing fixedLength(int frameLength) {
     return new FixedLengthFraming(frameLength);
+  }
+
+  /**
+   * Returns no framing: a byte stream cut wherever its reads cut it, into chunks of at most
+   * {@code maxBytes}. Each frame is the bytes at hand when the decoder is called (up to the
+   * maximum; a larger read is several frames), so the frames' boundaries are the network's, not
+   * the sender's: two writes may arrive as one frame and one write as two. For protocols that
+   * are byte streams, where any cut is as good as another: an echo (the {@code recv(1024)},
+   * {@code sendall} loop of a tutorial's echo server), a relay, a proxy. The decoder holds
+   * nothing between calls, so no input is ever truncated or too long; the encoder writes the
+   * bytes as they are, of any length.
+   *
+   * {@snippet lang=text :
+   * chunks(4):
+   * BEFORE: | "AB" | "CDEFGH" | "I" <end of stream>
+   * AFTER:  | "AB" | "CDEF" | "GH" | "I" |
+   * }
+   *
+   * <p>With {@link Handlers#nonBlocking} this is the echo Netty's event loop runs: each read is
+   * answered on the poller that made it, with no thread and no message boundary to find.
+   *
+   * @throws IllegalArgumentException if {@code maxBytes} is out of 1..{@link #MAX_FRAME_LIMIT}
+   */
+  public static Framing chunks(int maxBytes) {
+    return new ChunkFraming(maxBytes);
   }
 
   /** Returns the maximum size of a frame, in bytes; see the class comment for what it counts. */

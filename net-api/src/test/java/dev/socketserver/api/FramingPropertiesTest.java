@@ -2,7 +2,9 @@ package dev.socketserver.api;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +17,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BiConsumer;
@@ -183,6 +186,55 @@ class FramingPropertiesTest {
           }
           decoder.finish();
           assertFrames(messages, frames);
+        }));
+  }
+
+  /**
+   * {@link Framing#chunks}: under any split, the frames are the stream cut at each chunk's end and
+   * every maximum within a chunk (the decoder holds nothing between calls), through
+   * {@code decode} and {@code decodeSlice} alike, the slices views of the chunk; together they
+   * are the stream, and encoding writes bytes as they are.
+   */
+  @Test
+  void chunksCutTheStreamWhereItsReadsCutItAndAtTheMaximumAndHoldNothing() {
+    qt().withExamples(EXAMPLES)
+        .forAll(integers().between(1, 30), Generate.byteArrays(integers().between(0, 200), BYTES),
+            CHUNKS)
+        .checkAssert(checked((max, stream, sizes) -> {
+          Framing framing = Framing.chunks(max);
+          assertArrayEquals(stream, framing.encode(stream), "encoding writes the bytes as they are");
+          FrameDecoder arrays = framing.newDecoder();
+          FrameDecoder slices = framing.newDecoder();
+          assertNull(arrays.decode(ByteBuffer.allocate(0)), "an empty read is no frame");
+          ByteArrayOutputStream joined = new ByteArrayOutputStream();
+          int at = 0;
+          int turn = 0;
+          while (at < stream.length) {
+            int size = Math.min(Math.max(1, sizes.get(turn++ % sizes.size())), stream.length - at);
+            ByteBuffer forArrays = ByteBuffer.wrap(stream, at, size).slice();
+            ByteBuffer forSlices = ByteBuffer.wrap(stream, at, size).slice();
+            for (int from = at; from < at + size; from += max) {
+              int expected = Math.min(at + size - from, max);
+              byte[] frame = arrays.decode(forArrays);
+              ByteBuffer slice = slices.decodeSlice(forSlices);
+              assertNotNull(frame);
+              assertNotNull(slice);
+              assertArrayEquals(Arrays.copyOfRange(stream, from, from + expected), frame,
+                  "what the read brought, up to the maximum");
+              assertSame(stream, slice.array(), "a slice of the chunk");
+              assertEquals(from, slice.arrayOffset() + slice.position());
+              assertEquals(expected, slice.remaining());
+              joined.writeBytes(frame);
+            }
+            assertNull(arrays.decode(forArrays), "nothing held back");
+            assertNull(slices.decodeSlice(forSlices), "nothing held back");
+            assertEquals(0, arrays.buffered());
+            assertEquals(0, slices.buffered());
+            at += size;
+          }
+          arrays.finish();
+          slices.finish();
+          assertArrayEquals(stream, joined.toByteArray());
         }));
   }
 

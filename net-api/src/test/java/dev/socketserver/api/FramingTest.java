@@ -161,8 +161,28 @@ class FramingTest {
     assertThrows(IllegalArgumentException.class,
         () -> Framing.lengthFieldBuilder(2, 10).strip(3).build());
     assertThrows(IllegalArgumentException.class, () -> Framing.fixedLength(0));
+    assertThrows(IllegalArgumentException.class, () -> Framing.chunks(0));
+    assertThrows(IllegalArgumentException.class,
+        () -> Framing.chunks(Framing.MAX_FRAME_LIMIT + 1));
     assertThrows(IllegalArgumentException.class,
         () -> Framing.lines(Framing.MAX_FRAME_LIMIT + 1));
+  }
+
+  /** The example of {@link Framing#chunks}'s comment. */
+  @Test
+  void chunksAreWhatEachReadBroughtUpToTheMaximumAndNeverTruncated() throws Exception {
+    Framing chunks = Framing.chunks(4);
+    assertEquals("chunks(4)", chunks.toString());
+    FrameDecoder decoder = chunks.newDecoder();
+    List<byte[]> frames = new ArrayList<>();
+    for (String read : List.of("AB", "CDEFGH", "I")) {
+      frames.addAll(decoder.decodeAll(ByteBuffer.wrap(ascii(read))));
+    }
+    decoder.finish(); // nothing held, nothing truncated
+    assertEquals(List.of("AB", "CDEF", "GH", "I"),
+        frames.stream().map(f -> new String(f, StandardCharsets.US_ASCII)).toList());
+    assertArrayEquals(ascii("a whole sentence, longer than four"),
+        chunks.encode(ascii("a whole sentence, longer than four")), "written as it is");
   }
 
   @Test

@@ -18,7 +18,7 @@ import java.nio.file.Path;
  * {@link Handlers#framed}, whose idle connections hold no thread, or through {@link
  * Handlers#nonBlocking}, whose replies are computed on the poller's thread, or through {@link
  * Handlers#nonBlockingSlices}, which lends the handler its frames:
- * {@code OursServers udp PORT|unix PATH|framed:SIZE|nonblocking:SIZE|slices:SIZE PORT virtual|platform}. The UDP and Unix
+ * {@code OursServers udp PORT|unix PATH|framed:SIZE|nonblocking:SIZE|slices:SIZE|chunks:SIZE PORT virtual|platform}. The UDP and Unix
  * handlers are the examples' own: {@code d.reply(d.payload())} and
  * {@code c.input().transferTo(c.output())}. Serves until killed. {@code -Dbench.pollers=N}: the UDP
  * server receives on N SO_REUSEPORT sockets (default 1).
@@ -29,7 +29,7 @@ public final class OursServers {
   public static void main(String[] args) throws IOException {
     if (args.length != 3) {
       System.err.println(
-          "usage: OursServers udp PORT|unix PATH|framed:SIZE|nonblocking:SIZE|slices:SIZE PORT virtual|platform");
+          "usage: OursServers udp PORT|unix PATH|framed:SIZE|nonblocking:SIZE|slices:SIZE|chunks:SIZE PORT virtual|platform");
       System.exit(2);
     }
     Concurrency policy = switch (args[2]) {
@@ -53,15 +53,18 @@ public final class OursServers {
         String[] kindSize = args[0].split(":", 2);
         if (kindSize.length != 2) {
           throw new IllegalArgumentException("transport must be udp, unix, framed:SIZE,"
-              + " nonblocking:SIZE or slices:SIZE: " + args[0]);
+              + " nonblocking:SIZE, slices:SIZE or chunks:SIZE: " + args[0]);
         }
         Framing messages = Framing.fixedLength(Integer.parseInt(kindSize[1]));
         RequestHandler<Connection> echo = switch (kindSize[0]) {
           case "framed" -> Handlers.framed(messages, message -> message);
           case "nonblocking" -> Handlers.nonBlocking(messages, message -> message);
           case "slices" -> Handlers.nonBlockingSlices(messages, message -> message);
+          // A byte-stream echo, as Netty's: each read's bytes (up to 64 KiB) borrowed and
+          // written back, whatever SIZE the load sends.
+          case "chunks" -> Handlers.nonBlockingSlices(Framing.chunks(64 * 1024), bytes -> bytes);
           default -> throw new IllegalArgumentException("transport must be udp, unix,"
-              + " framed:SIZE, nonblocking:SIZE or slices:SIZE: " + args[0]);
+              + " framed:SIZE, nonblocking:SIZE, slices:SIZE or chunks:SIZE: " + args[0]);
         };
         yield TcpServer.builder()
             .bind("127.0.0.1", Integer.parseInt(args[1]))

@@ -29,7 +29,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -222,6 +224,46 @@ class NonBlockingTurnsTest extends FramedTurnsTest {
               throw new AssertionError(e);
             }
           });
+    }
+  }
+
+  /** Echoes each frame of {@code framing} with this class's handler, calling {@code each} first. */
+  RequestHandler<Connection> echoChunks(Framing framing, Runnable each) {
+    return Handlers.nonBlocking(framing, chunk -> {
+      each.run();
+      return chunk;
+    });
+  }
+
+  /**
+   * {@link Framing#chunks} makes a non-blocking handler a byte-stream echo (Netty's echo
+   * handler): whatever the writes and reads, and with replies backing up behind a client that
+   * reads late, every byte comes back once and in order, and the poller answers.
+   */
+  @Test
+  void aByteStreamEchoedInChunksComesBackExactlyWhateverTheWritesAndReads() throws Exception {
+    AtomicBoolean onPoller = new AtomicBoolean();
+    try (TcpServer server = serve(TcpServer.builder().pollers(1)
+        .filter(NonBlockingTurnsTest::smallSendBuffer)
+        .handler(echoChunks(Framing.chunks(1024), () -> {
+          if (isPoller(Thread.currentThread())) {
+            onPoller.set(true);
+          }
+        })))) {
+      qt().withExamples(20)
+          .forAll(integers().between(0, 60_000),
+              lists().of(integers().between(1, 5000)).ofSizeBetween(1, 10),
+              lists().of(integers().between(1, 5000)).ofSizeBetween(1, 10))
+          .checkAssert((length, writeSizes, readSizes) -> {
+            byte[] stream = new byte[length];
+            new Random(length).nextBytes(stream);
+            try {
+              writeThenRead(server, stream, writeSizes, stream, readSizes);
+            } catch (Exception e) {
+              throw new AssertionError(e);
+            }
+          });
+      assertTrue(onPoller.get(), "no chunk was answered on the poller");
     }
   }
 

@@ -35,6 +35,14 @@ class SliceTurnsTest extends NonBlockingTurnsTest {
     });
   }
 
+  @Override
+  RequestHandler<Connection> echoChunks(Framing framing, Runnable each) {
+    return Handlers.nonBlockingSlices(framing, chunk -> {
+      each.run();
+      return chunk;
+    });
+  }
+
   private static final Framing FRAMES = Framing.lengthField(4, 1 << 16);
 
   /** Reverses {@code b}'s bytes in place. */
