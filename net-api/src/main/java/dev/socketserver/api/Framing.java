@@ -21,7 +21,10 @@ import java.util.Objects;
  * header, for fixed-size frames the size. A frame of exactly the maximum passes; one byte more
  * raises {@link FrameTooLongException}, naming the limit and the size, as soon as that is known
  * and without buffering the frame: a length-prefixed frame fails right after its header, a
- * delimited one once {@code max + 1} bytes came without a delimiter.
+ * delimited one once {@code max + 1} bytes came without a delimiter. ({@link #chunks(int)} has no
+ * messages to be too long or truncated: it cuts more bytes into several frames and its decoder
+ * holds nothing, so what follows on partial input, memory and errors does not apply to it, and
+ * its encoder rejects nothing.)
  *
  * <p><b>Partial input.</b> A decoder fed part of a frame keeps it (bounded by the maximum plus
  * the header, or plus a delimiter but one byte) and returns nothing until the rest arrives. End
