@@ -106,11 +106,16 @@ final class ServedRequest<R> implements Runnable {
     try {
       r = cx.acceptor().prepare(request);
     } catch (IOException | RuntimeException e) {
-      cx.counters().rejected.increment();
-      if (probe(request)) {
-        cx.requestLog().probe(request, e);
-      } else {
-        cx.requestLog().rejected(request, e);
+      // Counted as a probe (and logged) first, as in failed(): whoever sees rejected grow finds
+      // the probe counted too.
+      try {
+        if (probe(request)) {
+          cx.requestLog().probe(request, e);
+        } else {
+          cx.requestLog().rejected(request, e);
+        }
+      } finally {
+        cx.counters().rejected.increment();
       }
       return false;
     }
@@ -144,9 +149,10 @@ final class ServedRequest<R> implements Runnable {
     return inline == thread;
   }
 
+  /** Counts {@code r} as a probe if it was one, then as completed (see {@link #failed}). */
   private void completed(R r) {
-    cx.counters().completed.increment();
     probe(r);
+    cx.counters().completed.increment();
   }
 
   /**
